@@ -1,0 +1,16 @@
+/**
+ * Bounds that no operator needs to tune but that keep every queue finite. Configurable limits
+ * live in options.ts; these are the ones nobody configures.
+ */
+
+/** Commands of one client awaiting their reply before the server stops reading that client.
+ * Deep enough for any sane pipeline (redis-benchmark uses 16 to 128); with --max-clients it
+ * bounds the work queued from all clients. */
+export const clientRepliesPendingMax = 1024;
+
+/** Batches sent to one shard and not yet answered. Two lets the main thread fill the next batch
+ * while the shard works on one; more only adds latency (bench/run.ts, P=16). */
+export const shardBatchesInFlightMax = 2;
+
+/** Bytes of unknown command word echoed back in an error message. */
+export const echoedWordCharsMax = 40;

@@ -1,0 +1,230 @@
+/**
+ * Every setting of the server in one table: flag, environment variable, default, bounds, and
+ * why. `--help`, the README's flags table and start-up validation all read this table, so a
+ * limit cannot exist in one place and be missing from another.
+ *
+ * Names put the unit last (`lineBytesMax`, `shutdownGraceMs`) so related limits line up.
+ */
+import { availableParallelism } from 'node:os';
+import { formatByteSize } from './byte-size.js';
+import { processMemoryLimit } from './memory-limit.js';
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly shards: number;
+  readonly logLevel: LogLevel;
+  readonly clientsMax: number;
+  readonly lineBytesMax: number;
+  readonly dataMemoryBytesMax: number;
+  readonly txWritesMax: number;
+  readonly txBytesMax: number;
+  readonly clientOutputSoftBytes: number;
+  readonly clientOutputHardBytes: number;
+  readonly idleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly flushUnterminatedMs: number;
+  readonly debugCommands: boolean;
+}
+
+type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean';
+
+export interface OptionSpec {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly kind: OptionKind;
+  /** Smallest and largest accepted value, for integers and byte sizes. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly defaultValue: () => string | number | boolean;
+  /** How the default reads in --help, when it is computed. */
+  readonly defaultText?: string;
+  /** One line on what it does, why the default, and what a client sees when it trips. */
+  readonly description: string;
+}
+
+const mib = 1024 * 1024;
+const portMax = 65_535;
+const shardsMax = 256;
+
+/** Share of the memory the process may use that the data may fill: the rest is V8 headroom,
+ * worker heaps, socket buffers and replies in flight (measured in FINDINGS.md: ~46 MB idle plus
+ * ~10 MB per shard, and up to 2x the live heap during a garbage collection). */
+export const dataMemoryShareOfLimit = 0.5;
+
+/** A reply can be up to 6x its value (every control character becomes `\u00XX`). */
+export const replyBytesPerValueByteMax = 6;
+
+export const optionSpecs: readonly OptionSpec[] = [
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'HAUS_HOST',
+    kind: 'string',
+    defaultValue: () => '0.0.0.0',
+    description: 'Address to listen on. 0.0.0.0 accepts clients on every interface.',
+  },
+  {
+    key: 'port',
+    flag: 'port',
+    env: 'HAUS_PORT',
+    kind: 'integer',
+    min: 0,
+    max: portMax,
+    defaultValue: () => 9888,
+    description: 'TCP port to listen on; 0 picks a free port (logged at start).',
+  },
+  {
+    key: 'shards',
+    flag: 'shards',
+    env: 'HAUS_SHARDS',
+    kind: 'integer',
+    min: 1,
+    max: shardsMax,
+    defaultValue: () => availableParallelism(),
+    defaultText: 'one per core',
+    description: 'Worker threads that each own a part of the keys. More than cores is slower.',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'HAUS_LOG_LEVEL',
+    kind: 'level',
+    defaultValue: () => 'info',
+    description: `Log level (${logLevels.join(', ')}). Connections are logged at debug.`,
+  },
+  {
+    key: 'clientsMax',
+    flag: 'max-clients',
+    env: 'HAUS_MAX_CLIENTS',
+    kind: 'integer',
+    min: 1,
+    max: 1_000_000,
+    defaultValue: () => 10_000,
+    description:
+      'Connections served at once (as Redis). The next one gets one Error and is closed.',
+  },
+  {
+    key: 'lineBytesMax',
+    flag: 'max-line-bytes',
+    env: 'HAUS_MAX_LINE_BYTES',
+    kind: 'bytes',
+    min: 64,
+    max: 512 * mib,
+    defaultValue: () => 16 * mib,
+    description:
+      'Longest command line, without its line ending. Longer: one Error, the rest of the line ' +
+      'is dropped as it arrives, and the connection goes on.',
+  },
+  {
+    key: 'dataMemoryBytesMax',
+    flag: 'max-memory',
+    env: 'HAUS_MAX_MEMORY',
+    kind: 'bytes',
+    min: 16 * mib,
+    defaultValue: () => Math.floor(processMemoryLimit().bytes * dataMemoryShareOfLimit),
+    defaultText: `${dataMemoryShareOfLimit * 100}% of the cgroup memory limit, else of RAM`,
+    description:
+      'Memory the server process may reach (RSS) before writes are refused: PUT and COMMIT get ' +
+      'an Error while GET, DEL and ROLLBACK keep working. Accepts units: 512mb, 2gb.',
+  },
+  {
+    key: 'txWritesMax',
+    flag: 'max-tx-writes',
+    env: 'HAUS_MAX_TX_WRITES',
+    kind: 'integer',
+    min: 1,
+    max: 10_000_000,
+    defaultValue: () => 100_000,
+    description:
+      'Writes one transaction may buffer. The write that would pass it gets an Error; the ' +
+      'transaction stays open with what it had.',
+  },
+  {
+    key: 'txBytesMax',
+    flag: 'max-tx-bytes',
+    env: 'HAUS_MAX_TX_BYTES',
+    kind: 'bytes',
+    min: 1024,
+    defaultValue: () => 64 * mib,
+    description:
+      'Key and value bytes one transaction may buffer. The write that would pass it gets an ' +
+      'Error; the transaction stays open with what it had.',
+  },
+  {
+    key: 'clientOutputSoftBytes',
+    flag: 'client-output-soft-bytes',
+    env: 'HAUS_CLIENT_OUTPUT_SOFT_BYTES',
+    kind: 'bytes',
+    min: 1024,
+    defaultValue: () => 4 * mib,
+    description:
+      'Unsent reply bytes of one client past which the server stops reading its commands ' +
+      'until it reads its replies.',
+  },
+  {
+    key: 'clientOutputHardBytes',
+    flag: 'client-output-hard-bytes',
+    env: 'HAUS_CLIENT_OUTPUT_HARD_BYTES',
+    kind: 'bytes',
+    min: 1024,
+    defaultValue: () => 128 * mib,
+    description:
+      'Unsent reply bytes of one client past which it is disconnected (logged). Must hold the ' +
+      `largest reply: ${replyBytesPerValueByteMax}x --max-line-bytes.`,
+  },
+  {
+    key: 'idleTimeoutMs',
+    flag: 'idle-timeout-ms',
+    env: 'HAUS_IDLE_TIMEOUT_MS',
+    kind: 'integer',
+    min: 0,
+    max: 2 ** 31 - 1,
+    defaultValue: () => 0,
+    description: 'Close a client silent this long (0 = never, as in Redis).',
+  },
+  {
+    key: 'shutdownGraceMs',
+    flag: 'shutdown-grace-ms',
+    env: 'HAUS_SHUTDOWN_GRACE_MS',
+    kind: 'integer',
+    min: 0,
+    max: 600_000,
+    defaultValue: () => 5_000,
+    description:
+      'On SIGTERM/SIGINT, time to answer commands already received before the remaining ' +
+      'clients are closed (inside docker stop’s 10 s).',
+  },
+  {
+    key: 'flushUnterminatedMs',
+    flag: 'flush-unterminated-ms',
+    env: 'HAUS_FLUSH_UNTERMINATED_MS',
+    kind: 'integer',
+    min: 0,
+    max: 60_000,
+    defaultValue: () => 0,
+    description:
+      'Legacy framing: bytes left without a newline this long are taken as a command ' +
+      '(0 = off; a delayed TCP segment would cut a value short).',
+  },
+  {
+    key: 'debugCommands',
+    flag: 'enable-debug-commands',
+    env: 'HAUS_ENABLE_DEBUG_COMMANDS',
+    kind: 'boolean',
+    defaultValue: () => false,
+    description:
+      'Accept DEBUG commands that crash a shard or report locks (tests only; never in production).',
+  },
+];
+
+export function describeDefault(spec: OptionSpec): string {
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  const value = spec.defaultValue();
+  if (spec.kind === 'bytes' && typeof value === 'number') return formatByteSize(value);
+  return String(value);
+}

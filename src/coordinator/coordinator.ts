@@ -1,0 +1,303 @@
+/**
+ * The coordinator: runs each client's commands against the shards, and commits transactions
+ * atomically across shards with two-phase locking.
+ *
+ * It owns the shard handles, the lock table and every open transaction (through the clients'
+ * sessions). Its promises:
+ * - Single commands go to their key's shard in arrival order; a command on a key locked by a
+ *   commit in flight waits for that commit (lock-table.ts), so no client ever sees half of it.
+ * - PUT and DEL inside a transaction are buffered in the session; GET reads them first.
+ * - COMMIT locks the write set in the global order, sends each shard its part, and releases the
+ *   locks only when every shard has acknowledged. If a shard fails first, the parts the other
+ *   shards applied are undone (each shard keeps an undo record until told to forget it) before
+ *   the locks are released: a commit is all or nothing.
+ * - A COMMIT that would take the server past --max-memory is refused as a whole before any part
+ *   is sent.
+ *
+ * Everything here runs on the main thread; the shards never wait on each other.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { Config } from '../config/options.js';
+import type { ReplyQueue } from '../net/reply-queue.js';
+import type { DebugCommand, KeyCommand, PutCommand } from '../protocol/command-parser.js';
+import { messages } from '../protocol/messages.js';
+import { errorReplyBytes, okReplyBytes, resultReplyText } from '../protocol/reply-format.js';
+import type { OpSink } from '../shards/batch-builder.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import { OpCode } from '../shards/shard-messages.js';
+import type { ShardRouter } from '../shards/shard-router.js';
+import { LockTable } from './lock-table.js';
+import { MemoryGuard } from './memory-guard.js';
+import { type BufferedWrite, Transaction } from './transaction.js';
+
+/** What the coordinator needs of a client. */
+export interface ClientSession {
+  readonly replies: ReplyQueue;
+  transaction: Transaction | null;
+}
+
+/** A command the client must wait for before its next one runs (a lock wait, a commit). */
+export type Pending = Promise<void> | null;
+
+const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
+const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
+
+export class Coordinator {
+  readonly locks = new LockTable();
+  readonly memory: MemoryGuard;
+  private readonly shards: readonly ShardHandle[];
+  private readonly router: ShardRouter;
+  private readonly config: Config;
+  private nextTxId = 1;
+  private commitsInFlight = 0;
+
+  constructor(options: { shards: readonly ShardHandle[]; router: ShardRouter; config: Config }) {
+    this.shards = options.shards;
+    this.router = options.router;
+    this.config = options.config;
+    this.memory = new MemoryGuard(options.config.dataMemoryBytesMax);
+  }
+
+  get activeCommits(): number {
+    return this.commitsInFlight;
+  }
+
+  /** GET, PUT or DEL: buffered in the open transaction, else sent to the key's shard. */
+  keyCommand(session: ClientSession, command: KeyCommand | PutCommand, line: Buffer): Pending {
+    const { keyStart, keyEnd } = command;
+    const shard = this.router.shardOf(line, keyStart, keyEnd);
+    if (session.transaction !== null) {
+      this.transactionCommand(session, session.transaction, command, line, shard);
+      return null;
+    }
+    if (command.kind === 'PUT') {
+      const cost = MemoryGuard.estimate(command.valueEnd - keyStart, 1);
+      if (this.memory.wouldExceed(cost)) {
+        session.replies.push(errorReplyBytes(messages.memoryFull(this.memory.limitBytes)));
+        return null;
+      }
+      this.memory.noteWrite(cost);
+    }
+    // Fast path (bench/run.ts): with no commit in flight there is no lock to look up.
+    if (this.locks.size > 0) {
+      const keyId = line.toString('latin1', keyStart, keyEnd);
+      if (this.locks.isLocked(keyId)) {
+        const slot = session.replies.reserve();
+        return new Promise((resolve) => {
+          this.locks.waitUntilFree(keyId, () => {
+            this.sendKeyCommand(shard, command, line, slot);
+            resolve();
+          });
+        });
+      }
+    }
+    this.sendKeyCommand(shard, command, line, session.replies.reserve());
+    return null;
+  }
+
+  start(session: ClientSession): void {
+    if (session.transaction !== null) {
+      session.replies.push(errorReplyBytes(messages.transactionAlreadyOpen));
+      return;
+    }
+    session.transaction = new Transaction();
+    session.replies.push(okReplyBytes);
+  }
+
+  rollback(session: ClientSession): void {
+    if (session.transaction === null) {
+      session.replies.push(errorReplyBytes(messages.noTransaction('ROLLBACK')));
+      return;
+    }
+    session.transaction = null;
+    session.replies.push(okReplyBytes);
+  }
+
+  /** Ends the transaction either way: a failed COMMIT applied nothing and the client starts
+   * again with START (SPEC.md section 4). */
+  commit(session: ClientSession): Pending {
+    const transaction = session.transaction;
+    if (transaction === null) {
+      session.replies.push(errorReplyBytes(messages.noTransaction('COMMIT')));
+      return null;
+    }
+    session.transaction = null;
+    if (transaction.writes.size === 0) {
+      session.replies.push(okReplyBytes);
+      return null;
+    }
+    const cost = MemoryGuard.estimate(transaction.bytes, transaction.writes.size);
+    if (this.memory.wouldExceed(cost)) {
+      session.replies.push(errorReplyBytes(messages.commitMemoryFull(this.memory.limitBytes)));
+      return null;
+    }
+    this.memory.noteWrite(cost);
+    const slot = session.replies.reserve();
+    return this.runCommit(transaction).then((reply) => slot.resolve(reply));
+  }
+
+  /** DEBUG commands, for tests only (--enable-debug-commands). */
+  debug(session: ClientSession, command: DebugCommand): Pending {
+    const [verb, argument] = command.words;
+    if (!this.config.debugCommands) {
+      session.replies.push(errorReplyBytes(messages.debugDisabled));
+    } else if (verb?.toUpperCase() === 'LOCKS' && argument === undefined) {
+      session.replies.push(Buffer.from(resultReplyText(String(this.locks.size))));
+    } else if (verb?.toUpperCase() === 'CRASH-SHARD' && argument !== undefined) {
+      const shard = this.shards[Number(argument)];
+      if (!/^\d+$/.test(argument) || shard === undefined) {
+        session.replies.push(errorReplyBytes(messages.noSuchShard(this.shards.length)));
+        return null;
+      }
+      const slot = session.replies.reserve();
+      shard.batch.addControlOp(OpCode.crash, 70, 0, slot);
+      shard.scheduleFlush();
+    } else {
+      session.replies.push(errorReplyBytes(messages.debugUsage));
+    }
+    return null;
+  }
+
+  /** Resolves when no batch is queued or in flight on any shard. */
+  async whenShardsIdle(): Promise<void> {
+    await Promise.all(this.shards.map((shard) => shard.whenIdle()));
+  }
+
+  stop(): void {
+    this.memory.stop();
+  }
+
+  private sendKeyCommand(
+    shard: number,
+    command: KeyCommand | PutCommand,
+    line: Buffer,
+    sink: OpSink,
+  ): void {
+    const handle = this.shards[shard] as ShardHandle;
+    if (command.kind === 'PUT') {
+      handle.batch.addPutOp(
+        OpCode.put,
+        line.subarray(command.keyStart, command.keyEnd),
+        line.subarray(command.valueStart, command.valueEnd),
+        sink,
+      );
+    } else {
+      const code = command.kind === 'GET' ? OpCode.get : OpCode.del;
+      handle.batch.addKeyOp(code, line, command.keyStart, command.keyEnd, sink);
+    }
+    handle.scheduleFlush();
+  }
+
+  private transactionCommand(
+    session: ClientSession,
+    transaction: Transaction,
+    command: KeyCommand | PutCommand,
+    line: Buffer,
+    shard: number,
+  ): void {
+    const { keyStart, keyEnd } = command;
+    const keyId = line.toString('latin1', keyStart, keyEnd);
+    if (command.kind === 'GET') {
+      const buffered = transaction.read(keyId);
+      if (buffered === undefined) {
+        this.sendKeyCommand(shard, command, line, session.replies.reserve());
+      } else if (buffered.value === null) {
+        session.replies.push(keyNotFoundReply);
+      } else {
+        session.replies.push(Buffer.from(resultReplyText(buffered.value.toString('utf8'))));
+      }
+      return;
+    }
+    const key = line.subarray(keyStart, keyEnd);
+    const value =
+      command.kind === 'PUT' ? line.subarray(command.valueStart, command.valueEnd) : null;
+    if (!isUtf8(key) || (value !== null && !isUtf8(value))) {
+      session.replies.push(invalidUtf8Reply);
+      return;
+    }
+    // Copies: the transaction outlives the socket chunk these bytes arrived in.
+    const write: BufferedWrite = {
+      shard,
+      keyId,
+      key: Buffer.from(key),
+      value: value === null ? null : Buffer.from(value),
+    };
+    const result = transaction.buffer(write, this.config);
+    if (result === 'writesLimit') {
+      session.replies.push(errorReplyBytes(messages.txWritesLimit(this.config.txWritesMax)));
+    } else if (result === 'bytesLimit') {
+      session.replies.push(errorReplyBytes(messages.txBytesLimit(this.config.txBytesMax)));
+    } else {
+      session.replies.push(okReplyBytes);
+    }
+  }
+
+  private async runCommit(transaction: Transaction): Promise<Uint8Array> {
+    const txId = this.nextTxId++;
+    const writes = transaction.writesInLockOrder();
+    const keyIds = writes.map((write) => write.keyId);
+    this.commitsInFlight++;
+    await new Promise<void>((granted) => this.locks.acquireAll(txId, keyIds, granted));
+    try {
+      const parts = groupByShard(writes);
+      const outcomes = await Promise.allSettled(
+        [...parts].map(([shard, part]) => this.sendCommitPart(txId, shard, part)),
+      );
+      const failed = [...parts.keys()].filter((_, i) => outcomes[i]?.status === 'rejected');
+      if (failed.length === 0) {
+        for (const shard of parts.keys()) this.sendControl(shard, OpCode.txForget, txId);
+        return okReplyBytes;
+      }
+      const survivors = [...parts.keys()].filter((shard) => !failed.includes(shard));
+      await Promise.allSettled(
+        survivors.map((shard) => this.sendControl(shard, OpCode.txUndo, txId)),
+      );
+      return errorReplyBytes(messages.commitShardFailed(failed[0] as number));
+    } finally {
+      this.locks.releaseAll(txId, keyIds);
+      this.commitsInFlight--;
+    }
+  }
+
+  /** Sends one shard its part of a commit; resolves when the shard has applied it. */
+  private sendCommitPart(txId: number, shard: number, writes: BufferedWrite[]): Promise<void> {
+    const handle = this.shards[shard] as ShardHandle;
+    return new Promise((resolve, reject) => {
+      const sink: OpSink = {
+        resolve: () => resolve(),
+        reject: (message) => reject(new Error(message)),
+      };
+      handle.batch.addControlOp(OpCode.txApply, txId, writes.length, sink);
+      for (const write of writes) {
+        if (write.value === null) {
+          handle.batch.addKeyOp(OpCode.txDel, write.key, 0, write.key.length, null);
+        } else {
+          handle.batch.addPutOp(OpCode.txPut, write.key, write.value, null);
+        }
+      }
+      handle.scheduleFlush();
+    });
+  }
+
+  private sendControl(shard: number, code: OpCode, txId: number): Promise<void> {
+    const handle = this.shards[shard] as ShardHandle;
+    return new Promise((resolve) => {
+      // A shard that fails here lost its keys anyway; either outcome ends the wait.
+      handle.batch.addControlOp(code, txId, 0, {
+        resolve: () => resolve(),
+        reject: () => resolve(),
+      });
+      handle.scheduleFlush();
+    });
+  }
+}
+
+function groupByShard(writes: readonly BufferedWrite[]): Map<number, BufferedWrite[]> {
+  const parts = new Map<number, BufferedWrite[]>();
+  for (const write of writes) {
+    const part = parts.get(write.shard);
+    if (part === undefined) parts.set(write.shard, [write]);
+    else part.push(write);
+  }
+  return parts;
+}

@@ -1,0 +1,57 @@
+/**
+ * The data memory limit (--max-memory), checked against what the process really uses: its
+ * resident set (RSS), which counts every shard's heap, V8's per-entry overhead and buffers, not
+ * just key and value bytes. RSS is sampled on a timer (reading it costs a system call); writes
+ * since the last sample are added as an estimate so a burst cannot overshoot between samples.
+ *
+ * Only writes are refused: GET, DEL and ROLLBACK keep working on a full server, so clients can
+ * make room.
+ */
+
+/** Estimated resident bytes per stored byte and per entry, between two samples: a value is a
+ * V8 string (one or two bytes per character) plus a Map entry (FINDINGS.md: ~176 bytes per
+ * 16-byte key with a 32-byte value). Erring high only refuses writes a few ms early. */
+const estimatedBytesPerWrittenByte = 2;
+const estimatedBytesPerEntry = 128;
+const sampleIntervalMs = 50;
+
+export class MemoryGuard {
+  readonly limitBytes: number;
+  private rssBytes = process.memoryUsage.rss();
+  private estimatedSinceSampleBytes = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(limitBytes: number) {
+    this.limitBytes = limitBytes;
+    this.timer = setInterval(() => this.sample(), sampleIntervalMs);
+    this.timer.unref();
+  }
+
+  /** True when `bytes` more (see `estimate`) would take the process past the limit. */
+  wouldExceed(bytes: number): boolean {
+    return this.rssBytes + this.estimatedSinceSampleBytes + bytes > this.limitBytes;
+  }
+
+  /** Counts a write that was let through, until the next sample sees it in RSS. */
+  noteWrite(bytes: number): void {
+    this.estimatedSinceSampleBytes += bytes;
+  }
+
+  /** Estimated bytes a write of this many key and value bytes adds. */
+  static estimate(keyAndValueBytes: number, entries: number): number {
+    return keyAndValueBytes * estimatedBytesPerWrittenByte + entries * estimatedBytesPerEntry;
+  }
+
+  get residentBytes(): number {
+    return this.rssBytes;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private sample(): void {
+    this.rssBytes = process.memoryUsage.rss();
+    this.estimatedSinceSampleBytes = 0;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * A client's open transaction: the writes it buffered since START, none of them visible to
+ * anyone else until COMMIT. Held on the main thread, in the client's session, and holding no
+ * lock, so a client idling inside a transaction blocks nobody.
+ *
+ * Each key keeps only its last buffered write (a later PUT or DEL replaces an earlier one), so
+ * the limits count what is really held: distinct keys and their bytes.
+ */
+
+export interface BufferedWrite {
+  shard: number;
+  /** Key bytes as a latin1 string: compares like the bytes (lock-table.ts). */
+  keyId: string;
+  key: Buffer;
+  /** null: a buffered DEL. */
+  value: Buffer | null;
+}
+
+export type BufferResult = 'buffered' | 'writesLimit' | 'bytesLimit';
+
+export interface TransactionLimits {
+  txWritesMax: number;
+  txBytesMax: number;
+}
+
+export class Transaction {
+  readonly writes = new Map<string, BufferedWrite>();
+  private bufferedBytes = 0;
+
+  /** Buffers the write unless it would pass a limit; then nothing changes. */
+  buffer(write: BufferedWrite, limits: TransactionLimits): BufferResult {
+    const previous = this.writes.get(write.keyId);
+    if (previous === undefined && this.writes.size >= limits.txWritesMax) return 'writesLimit';
+    const bytesAfter = this.bufferedBytes - sizeOf(previous) + sizeOf(write);
+    if (bytesAfter > limits.txBytesMax) return 'bytesLimit';
+    this.writes.set(write.keyId, write);
+    this.bufferedBytes = bytesAfter;
+    return 'buffered';
+  }
+
+  read(keyId: string): BufferedWrite | undefined {
+    return this.writes.get(keyId);
+  }
+
+  get bytes(): number {
+    return this.bufferedBytes;
+  }
+
+  /** The write set in the global lock order: shard index, then key bytes. */
+  writesInLockOrder(): BufferedWrite[] {
+    return [...this.writes.values()].sort((x, y) =>
+      x.shard !== y.shard ? x.shard - y.shard : x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0,
+    );
+  }
+}
+
+function sizeOf(write: BufferedWrite | undefined): number {
+  if (write === undefined) return 0;
+  return write.key.length + (write.value === null ? 0 : write.value.length);
+}

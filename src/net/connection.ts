@@ -1,0 +1,224 @@
+/**
+ * One client connection: reads lines, runs them through the coordinator in order, writes the
+ * replies in order, and keeps everything it holds for the client bounded.
+ *
+ * Reading stops (the socket is paused, so TCP pushes back on the client) while:
+ * - a command must finish before the next may start (a lock wait or a COMMIT),
+ * - `clientRepliesPendingMax` replies are still owed to the client,
+ * - more than --client-output-soft-bytes of replies wait in the socket (a client that does
+ *   not read its replies).
+ * Past --client-output-hard-bytes the client is disconnected and the reason logged.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { clientRepliesPendingMax } from '../config/bounds.js';
+import type { Config } from '../config/options.js';
+import type { ClientSession, Coordinator, Pending } from '../coordinator/coordinator.js';
+import type { Transaction } from '../coordinator/transaction.js';
+import { parseCommand } from '../protocol/command-parser.js';
+import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
+import { messages } from '../protocol/messages.js';
+import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply-format.js';
+import { ReplyQueue } from './reply-queue.js';
+
+export interface ConnectionOptions {
+  id: number;
+  socket: Socket;
+  config: Config;
+  coordinator: Coordinator;
+  logger: Logger;
+  onClose: (connection: Connection) => void;
+}
+
+export class Connection implements ClientSession {
+  readonly id: number;
+  readonly replies: ReplyQueue;
+  transaction: Transaction | null = null;
+  private readonly socket: Socket;
+  private readonly config: Config;
+  private readonly coordinator: Coordinator;
+  private readonly logger: Logger;
+  private readonly splitter: LineSplitter;
+  /** A command the next one must wait for. */
+  private waiting = false;
+  /** No more commands will be read: the client ended its input, sent QUIT, or we shut down. */
+  private inputEnded = false;
+  private quitting = false;
+  private shuttingDown = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: ConnectionOptions) {
+    this.id = options.id;
+    this.socket = options.socket;
+    this.config = options.config;
+    this.coordinator = options.coordinator;
+    this.logger = options.logger;
+    this.splitter = new LineSplitter(options.config.lineBytesMax);
+    this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
+
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    if (this.config.idleTimeoutMs > 0) socket.setTimeout(this.config.idleTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.inputEnded = true;
+      this.processLines();
+    });
+    socket.on('drain', () => this.processLines());
+    socket.on('timeout', () => this.close('idle timeout (--idle-timeout-ms)'));
+    socket.on('error', (error) =>
+      this.logger.debug({ client: this.id, err: error }, 'client error'),
+    );
+    socket.on('close', () => {
+      // A transaction left open is discarded: nothing of it was ever sent to a shard.
+      this.transaction = null;
+      this.clearFlushTimer();
+      options.onClose(this);
+    });
+  }
+
+  /** Shutdown: stop reading, answer what was already received, then close. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    this.processLines();
+  }
+
+  /** Closes at once (shutdown grace period over). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.clearFlushTimer();
+    this.splitter.push(chunk);
+    this.processLines();
+    if (this.config.flushUnterminatedMs > 0 && this.splitter.hasPartialLine) this.armFlushTimer();
+  }
+
+  /** Runs every complete line it may run now; stops reading when it must wait. */
+  private processLines(): void {
+    let drained = false;
+    while (!this.waiting && !this.quitting) {
+      if (this.replies.pendingCount >= clientRepliesPendingMax) break;
+      if (this.socket.writableLength > this.config.clientOutputSoftBytes) break;
+      // At end of input the last line needs no `\n`: no byte can come to complete it. At
+      // shutdown an unterminated line is not a command yet and is dropped.
+      const line =
+        this.splitter.next() ?? (this.inputEnded ? this.splitter.takeUnterminated() : null);
+      if (line === null) {
+        drained = true;
+        break;
+      }
+      this.runLine(line);
+    }
+    this.updateReading();
+    this.endIfDone(drained);
+  }
+
+  private runLine(line: SplitLine): void {
+    if (line === lineTooLong) {
+      this.replies.push(errorReplyBytes(messages.lineTooLong(this.config.lineBytesMax)));
+      return;
+    }
+    const command = parseCommand(line);
+    let pending: Pending = null;
+    switch (command.kind) {
+      case 'blank':
+        return;
+      case 'error':
+        this.replies.push(errorReplyBytes(command.message));
+        return;
+      case 'PING':
+        this.replies.push(pongReplyBytes);
+        return;
+      case 'QUIT':
+        this.replies.push(okReplyBytes);
+        this.quitting = true;
+        return;
+      case 'GET':
+      case 'PUT':
+      case 'DEL':
+        pending = this.coordinator.keyCommand(this, command, line);
+        break;
+      case 'START':
+        this.coordinator.start(this);
+        return;
+      case 'COMMIT':
+        pending = this.coordinator.commit(this);
+        break;
+      case 'ROLLBACK':
+        this.coordinator.rollback(this);
+        return;
+      case 'DEBUG':
+        pending = this.coordinator.debug(this, command);
+        break;
+    }
+    if (pending !== null) {
+      this.waiting = true;
+      pending.then(() => {
+        this.waiting = false;
+        this.processLines();
+      });
+    }
+  }
+
+  private writeReplies(chunks: Uint8Array[]): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.write(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
+    if (socket.writableLength > this.config.clientOutputHardBytes) {
+      this.logger.warn(
+        { client: this.id, unsentBytes: socket.writableLength },
+        'client closed: unread replies passed --client-output-hard-bytes',
+      );
+      socket.destroy();
+      return;
+    }
+    // Replies going out may be what reading was waiting for.
+    this.processLines();
+  }
+
+  /** Reads only while a next command could run at once. */
+  private updateReading(): void {
+    const socket = this.socket;
+    const shouldRead =
+      !this.waiting &&
+      !this.quitting &&
+      !this.shuttingDown &&
+      this.replies.pendingCount < clientRepliesPendingMax &&
+      socket.writableLength <= this.config.clientOutputSoftBytes;
+    if (shouldRead && socket.isPaused()) socket.resume();
+    else if (!shouldRead && !socket.isPaused()) socket.pause();
+  }
+
+  /** Closes once no command can come and every reply has been handed to the socket. */
+  private endIfDone(drained: boolean): void {
+    if (this.waiting || this.replies.pendingCount > 0) return;
+    const done = this.quitting || (drained && (this.inputEnded || this.shuttingDown));
+    if (done && this.socket.writable) this.socket.end();
+  }
+
+  /** Legacy framing (--flush-unterminated-ms): a partial line left alone this long since its
+   * last byte is taken as a command. */
+  private armFlushTimer(): void {
+    this.clearFlushTimer();
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      if (this.quitting) return;
+      if (this.waiting) return this.armFlushTimer();
+      const line = this.splitter.takeUnterminated();
+      if (line !== null) this.runLine(line);
+      this.processLines();
+    }, this.config.flushUnterminatedMs);
+  }
+
+  private clearFlushTimer(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private close(reason: string): void {
+    this.logger.debug({ client: this.id, reason }, 'client closed');
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * One client's replies, in the order its commands arrived (SPEC.md section 3), whatever order
+ * the shards answer in. Each command reserves a slot when it is dispatched; a slot is filled
+ * by its shard's answer (or at once, for errors the main thread finds itself); the filled
+ * prefix is written out together once per tick, so a pipelined burst costs one socket write.
+ */
+
+import { errorReplyBytes } from '../protocol/reply-format.js';
+import type { OpSink } from '../shards/batch-builder.js';
+
+export class ReplySlot implements OpSink {
+  bytes: Uint8Array | null = null;
+  private readonly queue: ReplyQueue;
+
+  constructor(queue: ReplyQueue) {
+    this.queue = queue;
+  }
+
+  resolve(reply: Uint8Array): void {
+    this.bytes = reply;
+    this.queue.scheduleFlush();
+  }
+
+  reject(message: string): void {
+    this.resolve(errorReplyBytes(message));
+  }
+}
+
+export class ReplyQueue {
+  private slots: ReplySlot[] = [];
+  private head = 0;
+  private flushScheduled = false;
+  private readonly write: (chunks: Uint8Array[]) => void;
+  private readonly flushNow = () => this.flush();
+
+  /** `write` gets each run of ready replies, in order. */
+  constructor(write: (chunks: Uint8Array[]) => void) {
+    this.write = write;
+  }
+
+  /** Commands dispatched whose reply has not been written yet. */
+  get pendingCount(): number {
+    return this.slots.length - this.head;
+  }
+
+  reserve(): ReplySlot {
+    const slot = new ReplySlot(this);
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** A reply known at once (an error the main thread found, PING, a transaction's own read). */
+  push(reply: Uint8Array): void {
+    this.reserve().resolve(reply);
+  }
+
+  scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flushNow);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const ready: Uint8Array[] = [];
+    let slot = this.slots[this.head];
+    while (slot !== undefined && slot.bytes !== null) {
+      ready.push(slot.bytes);
+      this.head++;
+      slot = this.slots[this.head];
+    }
+    if (this.head === this.slots.length) {
+      this.slots = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.slots = this.slots.slice(this.head);
+      this.head = 0;
+    }
+    if (ready.length > 0) this.write(ready);
+  }
+}

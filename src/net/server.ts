@@ -1,0 +1,146 @@
+/**
+ * The TCP acceptor and the server's life cycle: start the shards, listen, count clients, and
+ * shut down in order.
+ *
+ * Node 20 worker threads cannot share a listening socket, so accepting, framing and routing
+ * stay on the main thread; everything else per command happens in the shards.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config/options.js';
+import { Coordinator } from '../coordinator/coordinator.js';
+import { messages } from '../protocol/messages.js';
+import { errorReplyText } from '../protocol/reply-format.js';
+import { ShardHandle } from '../shards/shard-handle.js';
+import { ShardRouter } from '../shards/shard-router.js';
+import { Connection } from './connection.js';
+
+const mib = 1024 * 1024;
+/** Room over --max-memory for a shard's V8 heap: the memory guard must trip before V8's own
+ * limit kills the thread, even if every key hashed to one shard. */
+const shardHeapHeadroomMb = 256;
+
+export class HausServer {
+  readonly config: Config;
+  private readonly logger: Logger;
+  private readonly listener: Server;
+  private readonly shards: ShardHandle[];
+  private readonly coordinator: Coordinator;
+  private readonly connections = new Set<Connection>();
+  private nextClientId = 1;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(config: Config, logger: Logger, shards: ShardHandle[], router: ShardRouter) {
+    this.config = config;
+    this.logger = logger;
+    this.shards = shards;
+    this.coordinator = new Coordinator({ shards, router, config });
+    // allowHalfOpen: a client that ends its input still gets the replies to what it sent.
+    this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      this.accept(socket),
+    );
+  }
+
+  static async start(config: Config, logger: Logger): Promise<HausServer> {
+    const heapMbMax = Math.ceil(config.dataMemoryBytesMax / mib) + shardHeapHeadroomMb;
+    const shards = Array.from(
+      { length: config.shards },
+      (_, shardIndex) => new ShardHandle({ shardIndex, heapMbMax, logger }),
+    );
+    await Promise.all(shards.map((shard) => shard.start()));
+    const router = await ShardRouter.create(config.shards);
+    const server = new HausServer(config, logger, shards, router);
+    await new Promise<void>((resolve, reject) => {
+      server.listener.once('error', reject);
+      server.listener.listen(config.port, config.host, () => resolve());
+    });
+    const address = server.address();
+    logger.info(
+      {
+        host: address.host,
+        port: address.port,
+        shards: config.shards,
+        maxMemoryBytes: config.dataMemoryBytesMax,
+        maxClients: config.clientsMax,
+      },
+      'haus listening',
+    );
+    return server;
+  }
+
+  address(): { host: string; port: number } {
+    const address = this.listener.address();
+    if (address === null || typeof address === 'string') throw new Error('server not listening');
+    return { host: address.address, port: address.port };
+  }
+
+  /**
+   * Stops accepting at once; every client gets the replies to the commands already received
+   * (a commit in flight completes or was never applied), then its connection closes. Clients
+   * still open after --shutdown-grace-ms are closed anyway.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutDown();
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.logger.info({ clients: this.connections.size }, 'haus stopping');
+    const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const connection of this.connections) connection.shutdown();
+    const allClosed = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (this.connections.size === 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 10);
+    });
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => {
+      graceTimer = setTimeout(() => resolve('grace over'), this.config.shutdownGraceMs);
+    });
+    const outcome = await Promise.race([allClosed, graceOver]);
+    clearTimeout(graceTimer);
+    if (outcome === 'grace over') {
+      this.logger.warn(
+        { clients: this.connections.size, graceMs: this.config.shutdownGraceMs },
+        'shutdown grace period over; closing remaining clients',
+      );
+      // Commits already sent finish on the shards before the shards stop.
+      for (const connection of this.connections) connection.destroy();
+    }
+    await this.coordinator.whenShardsIdle();
+    this.coordinator.stop();
+    await listenerClosed;
+    await Promise.all(this.shards.map((shard) => shard.close()));
+    this.logger.info('haus stopped');
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopping !== null) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.clientsMax) {
+      this.logger.warn({ maxClients: this.config.clientsMax }, 'client refused: too many clients');
+      socket.on('error', () => {});
+      socket.end(errorReplyText(messages.tooManyClients(this.config.clientsMax)));
+      return;
+    }
+    const id = this.nextClientId++;
+    const connection = new Connection({
+      id,
+      socket,
+      config: this.config,
+      coordinator: this.coordinator,
+      logger: this.logger,
+      onClose: (closed) => {
+        this.connections.delete(closed);
+        this.logger.debug({ client: closed.id }, 'client disconnected');
+      },
+    });
+    this.connections.add(connection);
+    this.logger.debug({ client: id, remote: socket.remoteAddress }, 'client connected');
+  }
+}

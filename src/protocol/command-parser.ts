@@ -1,0 +1,143 @@
+/**
+ * Turns one line (bytes, without its line ending) into a command (SPEC.md section 2).
+ *
+ * Runs on the main thread for every command, so it only finds where the command word, the key
+ * and the value are; it decodes nothing. The shard that owns the key decodes and validates the
+ * UTF-8, off the main thread. Words are separated by runs of spaces and tabs, and only those.
+ */
+import { echoedWordCharsMax } from '../config/bounds.js';
+import { messages } from './messages.js';
+
+export type CommandName = 'GET' | 'PUT' | 'DEL' | 'START' | 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+
+/** Byte ranges into the parsed line. */
+export interface KeyCommand {
+  kind: 'GET' | 'DEL';
+  keyStart: number;
+  keyEnd: number;
+}
+
+export interface PutCommand {
+  kind: 'PUT';
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+export interface BareCommand {
+  kind: 'START' | 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+}
+
+/** DEBUG words are parsed here but only obeyed with --enable-debug-commands. */
+export interface DebugCommand {
+  kind: 'DEBUG';
+  words: string[];
+}
+
+export interface ParseError {
+  kind: 'error';
+  message: string;
+}
+
+export interface Blank {
+  kind: 'blank';
+}
+
+export type Command = KeyCommand | PutCommand | BareCommand | DebugCommand | ParseError | Blank;
+
+const space = 0x20;
+const tab = 0x09;
+const blank: Blank = { kind: 'blank' };
+
+function isSeparator(byte: number | undefined): boolean {
+  return byte === space || byte === tab;
+}
+
+function skipSeparators(line: Buffer, from: number): number {
+  let i = from;
+  while (i < line.length && isSeparator(line[i])) i++;
+  return i;
+}
+
+function wordEnd(line: Buffer, from: number): number {
+  let i = from;
+  while (i < line.length && !isSeparator(line[i])) i++;
+  return i;
+}
+
+/** Each command name by length, upper-case ASCII bytes, for a case-insensitive match without
+ * decoding the word. */
+const commandNames: readonly CommandName[] = [
+  'GET',
+  'PUT',
+  'DEL',
+  'START',
+  'COMMIT',
+  'ROLLBACK',
+  'PING',
+  'QUIT',
+];
+
+function matchCommand(line: Buffer, start: number, end: number): CommandName | 'DEBUG' | null {
+  const length = end - start;
+  for (const name of commandNames) {
+    if (name.length === length && sameLetters(line, start, name)) return name;
+  }
+  if (length === 5 && sameLetters(line, start, 'DEBUG')) return 'DEBUG';
+  return null;
+}
+
+/** `byte | 0x20` maps exactly the two cases of an ASCII letter to its lower case. */
+function sameLetters(line: Buffer, start: number, upperName: string): boolean {
+  for (let i = 0; i < upperName.length; i++) {
+    if (((line[start + i] ?? 0) | 0x20) !== (upperName.charCodeAt(i) | 0x20)) return false;
+  }
+  return true;
+}
+
+export function parseCommand(line: Buffer): Command {
+  const wordStart = skipSeparators(line, 0);
+  if (wordStart === line.length) return blank;
+  const wordStop = wordEnd(line, wordStart);
+  const name = matchCommand(line, wordStart, wordStop);
+  if (name === null) return unknownCommand(line, wordStart, wordStop);
+
+  const keyStart = skipSeparators(line, wordStop);
+  const keyEnd = wordEnd(line, keyStart);
+  switch (name) {
+    case 'GET':
+    case 'DEL':
+      if (keyStart === keyEnd || skipSeparators(line, keyEnd) !== line.length) {
+        return { kind: 'error', message: messages.takesOneKey(name) };
+      }
+      return { kind: name, keyStart, keyEnd };
+    case 'PUT':
+      return parsePut(line, keyStart, keyEnd);
+    case 'DEBUG':
+      return { kind: 'DEBUG', words: line.toString('utf8', keyStart).split(/[ \t]+/) };
+    default:
+      if (keyStart !== line.length) {
+        return { kind: 'error', message: messages.takesNoArguments(name) };
+      }
+      return { kind: name };
+  }
+}
+
+/** The value is everything after the key and its following spaces, minus trailing spaces and
+ * tabs: inner spaces are kept exactly (`PUT   a    3 * 3 = 9 ` stores `3 * 3 = 9`). */
+function parsePut(line: Buffer, keyStart: number, keyEnd: number): Command {
+  const valueStart = skipSeparators(line, keyEnd);
+  let valueEnd = line.length;
+  while (valueEnd > valueStart && isSeparator(line[valueEnd - 1])) valueEnd--;
+  if (keyStart === keyEnd || valueStart === valueEnd) {
+    return { kind: 'error', message: messages.putNeedsValue };
+  }
+  return { kind: 'PUT', keyStart, keyEnd, valueStart, valueEnd };
+}
+
+function unknownCommand(line: Buffer, start: number, end: number): ParseError {
+  let word = line.toString('utf8', start, end);
+  if (word.length > echoedWordCharsMax) word = `${word.slice(0, echoedWordCharsMax)}...`;
+  return { kind: 'error', message: messages.unknownCommand(word) };
+}

@@ -1,0 +1,126 @@
+/**
+ * Cuts a connection's byte stream into command lines (SPEC.md section 1).
+ *
+ * A line ends at `\n`; a `\r` right before it is dropped. Lines are returned as Buffers and
+ * never decoded here: a UTF-8 character split across packets is whole again once its line is.
+ * A partial line is kept as a list of pieces and joined once, so a 10 MiB value arriving in
+ * 64 KiB packets is copied once, not once per packet.
+ *
+ * A line longer than the limit is reported once, as soon as the limit is passed, and the rest
+ * of it is dropped as it arrives, never buffered. The splitter is pulled (`next()`), so a
+ * connection that must wait (a commit in flight) simply stops pulling.
+ */
+
+export const lineTooLong: unique symbol = Symbol('lineTooLong');
+export type SplitLine = Buffer | typeof lineTooLong;
+
+const newline = 0x0a;
+const carriageReturn = 0x0d;
+
+export class LineSplitter {
+  private readonly lineBytesMax: number;
+  /** Received chunks not yet scanned; `head` is the one being scanned, from `headOffset`. */
+  private readonly received: Buffer[] = [];
+  private head: Buffer | null = null;
+  private headOffset = 0;
+  /** Pieces of the current line that arrived without its `\n`. */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** True from the moment a line passed the limit until its `\n` arrives. */
+  private discarding = false;
+  private receivedBytes = 0;
+
+  constructor(lineBytesMax: number) {
+    this.lineBytesMax = lineBytesMax;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.received.push(chunk);
+    this.receivedBytes += chunk.length;
+  }
+
+  /** Bytes held: unscanned chunks plus the partial line. Bounded by the line limit plus what
+   * arrives while the connection is paused. */
+  get bufferedBytes(): number {
+    return this.receivedBytes + this.partialBytes;
+  }
+
+  /** True when bytes of an unterminated line are held, once `next()` has returned null (for
+   * the legacy flush timer). */
+  get hasPartialLine(): boolean {
+    return this.partialBytes > 0;
+  }
+
+  /** The next complete line, `lineTooLong` once for an over-long line, or null for "need more
+   * bytes". */
+  next(): SplitLine | null {
+    for (;;) {
+      if (this.head === null) {
+        const chunk = this.received.shift();
+        if (chunk === undefined) return null;
+        this.receivedBytes -= chunk.length;
+        this.head = chunk;
+        this.headOffset = 0;
+      }
+      const head = this.head;
+      const end = head.indexOf(newline, this.headOffset);
+      if (end === -1) {
+        const tooLong = this.keepPartial(head.subarray(this.headOffset));
+        this.head = null;
+        if (tooLong) return lineTooLong;
+        continue;
+      }
+      const piece = head.subarray(this.headOffset, end);
+      this.headOffset = end + 1;
+      if (this.headOffset === head.length) this.head = null;
+      if (this.discarding) {
+        this.discarding = false;
+        continue;
+      }
+      return this.finishLine(piece);
+    }
+  }
+
+  /** At end of input (or the legacy flush delay), the bytes of an unterminated line are a
+   * command: no more bytes can come to complete it. Returns null when there are none. */
+  takeUnterminated(): SplitLine | null {
+    const line = this.next();
+    if (line !== null) return line;
+    if (this.discarding) {
+      this.discarding = false;
+      return null;
+    }
+    if (this.partialBytes === 0) return null;
+    return this.finishLine(Buffer.alloc(0));
+  }
+
+  /** Returns true when this piece pushed the line over the limit (reported once). */
+  private keepPartial(piece: Buffer): boolean {
+    if (this.discarding || piece.length === 0) return false;
+    // One byte of slack: a `\r` at the end may be the line ending's, which does not count.
+    if (this.partialBytes + piece.length > this.lineBytesMax + 1) {
+      this.partial = [];
+      this.partialBytes = 0;
+      this.discarding = true;
+      return true;
+    }
+    this.partial.push(piece);
+    this.partialBytes += piece.length;
+    return false;
+  }
+
+  private finishLine(lastPiece: Buffer): SplitLine {
+    let line = lastPiece;
+    if (this.partial.length > 0) {
+      this.partial.push(lastPiece);
+      line = Buffer.concat(this.partial, this.partialBytes + lastPiece.length);
+      this.partial = [];
+      this.partialBytes = 0;
+    }
+    if (line.length > 0 && line[line.length - 1] === carriageReturn) {
+      line = line.subarray(0, line.length - 1);
+    }
+    return line.length > this.lineBytesMax ? lineTooLong : line;
+  }
+}

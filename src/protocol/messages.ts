@@ -1,0 +1,44 @@
+/**
+ * Every text a client can read, in one place so the wording is reviewed together and tests can
+ * import it. Each says what was wrong and what to do. "Key not found!" is the original server's
+ * text, kept byte for byte for its clients (SPEC.md section 2).
+ */
+import { formatByteSize } from '../config/byte-size.js';
+
+export const messages = {
+  keyNotFound: 'Key not found!',
+  unknownCommand: (word: string) =>
+    `unknown command '${word}'; commands are PUT, GET, DEL, START, COMMIT, ROLLBACK, PING, QUIT`,
+  takesOneKey: (command: string) => `${command} takes exactly one key`,
+  putNeedsValue: 'PUT takes a key and a value',
+  takesNoArguments: (command: string) => `${command} takes no arguments`,
+  invalidUtf8: 'command is not valid UTF-8; nothing was stored',
+  lineTooLong: (limitBytes: number) =>
+    `line longer than ${formatByteSize(limitBytes)} was dropped; raise --max-line-bytes to allow it`,
+  transactionAlreadyOpen: 'a transaction is already open; COMMIT or ROLLBACK it first',
+  noTransaction: (command: string) => `${command} without START: no transaction is open`,
+  txWritesLimit: (limit: number) =>
+    `transaction has reached ${limit} writes (--max-tx-writes); this write was not buffered, ` +
+    'the transaction stays open',
+  txBytesLimit: (limitBytes: number) =>
+    `transaction would pass ${formatByteSize(limitBytes)} of buffered writes (--max-tx-bytes); ` +
+    'this write was not buffered, the transaction stays open',
+  memoryFull: (limitBytes: number) =>
+    `out of memory: the server is at its ${formatByteSize(limitBytes)} limit (--max-memory); ` +
+    'GET and DEL still work',
+  commitMemoryFull: (limitBytes: number) =>
+    `COMMIT refused, nothing was applied: the server is at its ${formatByteSize(limitBytes)} ` +
+    'limit (--max-memory); the transaction is closed',
+  shardFailed: (shard: number) =>
+    `shard ${shard} failed and was restarted empty (its keys were lost); this command was not ` +
+    'applied, retry it',
+  commitShardFailed: (shard: number) =>
+    `COMMIT failed, nothing was applied: shard ${shard} failed and was restarted empty; the ` +
+    'transaction is closed',
+  tooManyClients: (limit: number) =>
+    `too many clients: the server serves at most ${limit} (--max-clients); try again later`,
+  shuttingDown: 'server is shutting down',
+  debugDisabled: 'DEBUG commands are disabled; start the server with --enable-debug-commands',
+  debugUsage: 'DEBUG takes CRASH-SHARD <index> or LOCKS',
+  noSuchShard: (count: number) => `no such shard; shards are numbered 0 to ${count - 1}`,
+} as const;

@@ -1,0 +1,97 @@
+/**
+ * Gathers the operations for one shard during an event-loop turn into the rows and bytes of a
+ * ShardBatchRequest (shard-messages.ts). Keys and values are copied out of the socket's chunk
+ * into the batch, so nothing the shard keeps can pin a socket buffer, and the chunk can be
+ * reused at once.
+ */
+import { type OpCode, opFieldCount, type ShardBatchRequest } from './shard-messages.js';
+
+/** Receives the reply of one operation; `reject` when its shard failed before answering. */
+export interface OpSink {
+  resolve(reply: Uint8Array): void;
+  reject(message: string): void;
+}
+
+const initialRows = 256;
+const initialBytes = 16 * 1024;
+/** After a batch that carried a huge value, the buffer shrinks back rather than hold it. */
+const keptBytesMax = 4 * 1024 * 1024;
+
+export class BatchBuilder {
+  private ops = new Int32Array(initialRows * opFieldCount);
+  private bytes: Buffer = Buffer.allocUnsafeSlow(initialBytes);
+  private rowCount = 0;
+  private byteCount = 0;
+  /** One entry per row; null for rows whose reply nobody awaits. */
+  private sinks: Array<OpSink | null> = [];
+
+  get isEmpty(): boolean {
+    return this.rowCount === 0;
+  }
+
+  /** GET or DEL of the key `line[keyStart, keyEnd)`. */
+  addKeyOp(code: OpCode, line: Buffer, keyStart: number, keyEnd: number, sink: OpSink | null) {
+    const at = this.addRow(code, sink);
+    this.ops[at + 1] = this.byteCount;
+    this.copy(line, keyStart, keyEnd);
+    this.ops[at + 2] = this.byteCount;
+  }
+
+  /** PUT (or a commit's buffered PUT) of `key` = `value`, each a range of its own buffer. */
+  addPutOp(code: OpCode, key: Uint8Array, value: Uint8Array, sink: OpSink | null): void {
+    const at = this.addRow(code, sink);
+    this.ops[at + 1] = this.byteCount;
+    this.copy(key, 0, key.length);
+    this.ops[at + 2] = this.byteCount;
+    this.ops[at + 3] = this.byteCount;
+    this.copy(value, 0, value.length);
+    this.ops[at + 4] = this.byteCount;
+  }
+
+  /** An operation with only integer arguments (txApply, txForget, txUndo, crash). */
+  addControlOp(code: OpCode, a: number, b: number, sink: OpSink | null): void {
+    const at = this.addRow(code, sink);
+    this.ops[at + 1] = a;
+    this.ops[at + 2] = b;
+  }
+
+  /** Hands over the batch and starts an empty one. The arrays are exact-size copies so they
+   * can be transferred to the shard while this builder keeps its buffers. */
+  take(): { request: ShardBatchRequest; sinks: Array<OpSink | null> } {
+    const request: ShardBatchRequest = {
+      ops: this.ops.slice(0, this.rowCount * opFieldCount),
+      opCount: this.rowCount,
+      bytes: new Uint8Array(this.bytes.subarray(0, this.byteCount)),
+    };
+    const sinks = this.sinks;
+    this.sinks = [];
+    this.rowCount = 0;
+    this.byteCount = 0;
+    if (this.bytes.length > keptBytesMax) this.bytes = Buffer.allocUnsafeSlow(initialBytes);
+    return { request, sinks };
+  }
+
+  private addRow(code: OpCode, sink: OpSink | null): number {
+    const at = this.rowCount * opFieldCount;
+    if (at + opFieldCount > this.ops.length) {
+      const grown = new Int32Array(this.ops.length * 2);
+      grown.set(this.ops);
+      this.ops = grown;
+    }
+    this.ops[at] = code;
+    this.rowCount++;
+    this.sinks.push(sink);
+    return at;
+  }
+
+  private copy(source: Uint8Array, start: number, end: number): void {
+    const needed = this.byteCount + (end - start);
+    if (needed > this.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.byteCount);
+      this.bytes = grown;
+    }
+    this.bytes.set(source.subarray(start, end), this.byteCount);
+    this.byteCount = needed;
+  }
+}

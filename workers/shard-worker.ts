@@ -1,0 +1,132 @@
+/**
+ * One shard thread. It alone owns its ShardStore: piscina would hand a task to any idle thread
+ * of a pool, so every shard has a pool of exactly one thread, and a key always reaches the
+ * thread that owns it (src/shards/shard-handle.ts).
+ *
+ * Each task is a whole batch of operations gathered by the main thread in one event-loop turn.
+ * The shard decodes and validates keys and values, executes, and formats every reply line, so
+ * the main thread does as little per command as possible. Operations run in the order they
+ * appear, which is the order the main thread received them: single commands on a key are
+ * linearizable. A shard never waits on another shard.
+ */
+import { isUtf8 } from 'node:buffer';
+import { getHeapStatistics } from 'node:v8';
+import { Piscina } from 'piscina';
+import { messages } from '../src/protocol/messages.js';
+import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
+import {
+  OpCode,
+  opFieldCount,
+  type ShardBatchRequest,
+  type ShardBatchResult,
+} from '../src/shards/shard-messages.js';
+import { ReplyWriter } from './reply-writer.js';
+import { ShardStore } from './shard-store.js';
+
+const store = new ShardStore();
+const replies = new ReplyWriter();
+const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
+const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
+
+export default function runBatch(request: ShardBatchRequest) {
+  const { ops, opCount } = request;
+  const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.length);
+  replies.begin(opCount);
+  let row = 0;
+  while (row < opCount) {
+    row += runOperation(ops, row * opFieldCount, bytes);
+  }
+  const { ends, bytes: replyBytes } = replies.finish();
+  const result: ShardBatchResult = {
+    ends,
+    bytes: replyBytes,
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+    keyCount: store.size,
+  };
+  // Transfers both arrays back instead of copying them (piscina's movable-value protocol).
+  const movable = {
+    [Piscina.transferableSymbol]: [ends.buffer, replyBytes.buffer],
+    [Piscina.valueSymbol]: result,
+  };
+  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+}
+
+/** Runs the operation at `at` (an index into ops) and returns how many rows it used. */
+function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
+  const code = ops[at] as OpCode;
+  const a = ops[at + 1] as number;
+  const b = ops[at + 2] as number;
+  switch (code) {
+    case OpCode.get: {
+      if (!isUtf8(bytes.subarray(a, b))) return reply(invalidUtf8Reply);
+      const value = store.get(bytes.toString('utf8', a, b));
+      if (value === undefined) return reply(keyNotFoundReply);
+      replies.writeText(resultReplyText(value));
+      return 1;
+    }
+    case OpCode.put: {
+      const c = ops[at + 3] as number;
+      const d = ops[at + 4] as number;
+      if (!isUtf8(bytes.subarray(a, b)) || !isUtf8(bytes.subarray(c, d))) {
+        return reply(invalidUtf8Reply);
+      }
+      // toString copies into a fresh string, so a stored value never pins the batch buffer.
+      store.put(bytes.toString('utf8', a, b), bytes.toString('utf8', c, d));
+      return reply(okReplyBytes);
+    }
+    case OpCode.del:
+      if (!isUtf8(bytes.subarray(a, b))) return reply(invalidUtf8Reply);
+      store.delete(bytes.toString('utf8', a, b));
+      return reply(okReplyBytes);
+    case OpCode.txApply:
+      return applyCommitPart(ops, at, bytes, a, b);
+    case OpCode.txForget:
+      store.forget(a);
+      replies.writeEmpty();
+      return 1;
+    case OpCode.txUndo:
+      store.undo(a);
+      replies.writeEmpty();
+      return 1;
+    case OpCode.crash:
+      process.exit(a);
+      return 1;
+    default:
+      // A row the main thread should never send: a programmer error, so the shard stops and
+      // the main thread treats it as a shard failure rather than guessing.
+      throw new Error(`shard received unknown operation code ${code}`);
+  }
+}
+
+/** A commit's part on this shard: its writes were validated (UTF-8, limits) by the main
+ * thread when they were buffered, and their keys are locked there until every shard of the
+ * commit has acknowledged. */
+function applyCommitPart(
+  ops: Int32Array,
+  at: number,
+  bytes: Buffer,
+  txId: number,
+  writeCount: number,
+): number {
+  store.beginCommitPart(txId);
+  replies.writeEmpty();
+  for (let i = 1; i <= writeCount; i++) {
+    const w = at + i * opFieldCount;
+    const key = bytes.toString('utf8', ops[w + 1], ops[w + 2]);
+    if (ops[w] === OpCode.txPut) {
+      store.txWrite(key, bytes.toString('utf8', ops[w + 3], ops[w + 4]));
+    } else if (ops[w] === OpCode.txDel) {
+      store.txWrite(key, undefined);
+    } else {
+      throw new Error(`commit ${txId} carries operation code ${ops[w]} among its writes`);
+    }
+    replies.writeEmpty();
+  }
+  store.endCommitPart();
+  return 1 + writeCount;
+}
+
+function reply(line: Uint8Array): number {
+  replies.writeBytes(line);
+  return 1;
+}
