@@ -1,0 +1,198 @@
+/**
+ * The bench's flags: parsed with node:util parseArgs, checked, and frozen into BenchArgs.
+ * A bad value stops the bench before anything starts, with a message naming the flag, the
+ * value and what is accepted. Defaults are the issue's headline configuration.
+ */
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { keyspaceError } from './keyspace.js';
+import { defaultClientThreads } from './load-generator.js';
+import type { ProtocolName } from './protocols/codec.js';
+
+export type ServerChoice = 'haus' | 'redis' | 'both';
+
+export interface BenchArgs {
+  help: boolean;
+  /** Suite to run: quick (default), full, or single (one configuration from the flags). */
+  suite: 'quick' | 'full' | 'single';
+  servers: ServerChoice;
+  /** An already running server to drive instead of starting one (single suite only). */
+  connect: { host: string; port: number; protocol: ProtocolName; pid: number | null } | null;
+  connections: number;
+  pipeline: number;
+  threads: number;
+  durationS: number;
+  /** Ops per run instead of a duration; null = use durationS. */
+  requests: number | null;
+  warmupS: number;
+  keys: number;
+  keyBytes: number;
+  valueBytes: number;
+  getRatio: number;
+  txWrites: number;
+  shards: number;
+  runs: number;
+  outDir: string;
+  charts: boolean;
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  full: { type: 'boolean' },
+  single: { type: 'boolean' },
+  server: { type: 'string' },
+  connect: { type: 'string' },
+  protocol: { type: 'string' },
+  'server-pid': { type: 'string' },
+  connections: { type: 'string', short: 'c' },
+  pipeline: { type: 'string', short: 'P' },
+  threads: { type: 'string', short: 't' },
+  duration: { type: 'string', short: 'd' },
+  requests: { type: 'string', short: 'n' },
+  warmup: { type: 'string' },
+  keys: { type: 'string' },
+  'key-bytes': { type: 'string' },
+  'value-bytes': { type: 'string' },
+  'get-ratio': { type: 'string' },
+  tx: { type: 'string' },
+  shards: { type: 'string' },
+  runs: { type: 'string' },
+  out: { type: 'string' },
+  'no-charts': { type: 'boolean' },
+} as const;
+
+const cores = availableParallelism();
+
+export const HELP = `Haus KV load generator: drives Haus and Redis with the same client and compares them.
+
+Usage: npm run bench [-- flags]        (or: node dist/bench/run.js [flags])
+
+Suites
+  (default)              quick suite: P=1, P=16 and --tx 4 against Haus and Redis (~1 min)
+  --full                 also shard scaling, value sizes, 1M keys, 1000 connections, memory/key
+  --single               one configuration made of the load flags below
+  --runs N               run each configuration N times, report the median (default 1;
+                         use 3 to check the targets)
+
+Servers
+  --server S             haus | redis | both (default both; Redis is skipped if
+                         redis-server is not on PATH)
+  --shards N             Haus shards (default ${cores}, the core count)
+  --connect HOST:PORT    --single only: drive a server that is already running
+  --protocol P           with --connect: haus | resp (default haus)
+  --server-pid PID       with --connect: read that process's CPU for the CPU/op column
+
+Load (--single uses them all; the suites use their own shapes and take only -d, -n,
+--warmup, -t, --key-bytes from here)
+  -c, --connections N    connections (default 50)
+  -P, --pipeline N       requests in flight per connection (default 1)
+  -t, --threads N        client threads (default ${defaultClientThreads()}, half the cores)
+  -d, --duration S       measured seconds per run (default 5)
+  -n, --requests N       ops per run instead of a duration
+  --warmup S             seconds of load before measuring (default 1)
+  --keys N               keyspace size, pre-populated before measuring (default 100000)
+  --key-bytes N          key length (default 16)
+  --value-bytes N        value length (default 32)
+  --get-ratio R          share of GETs among single ops, 0..1 (default 0.9)
+  --tx K                 every op is a transaction: START, K PUTs, COMMIT (Redis: MULTI,
+                         K SETs, EXEC); default 0 = single GETs and PUTs
+
+Output
+  --out DIR              where latest.json and the SVG charts go (default bench/results)
+  --no-charts            skip the SVG charts
+  -h, --help             this text
+`;
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  const int = (flag: string, text: string | undefined, fallback: number, min: number) =>
+    parseNumber(flag, text, fallback, { min, integer: true });
+  const args: BenchArgs = {
+    help: values.help === true,
+    suite: values.single ? 'single' : values.full ? 'full' : 'quick',
+    servers: parseChoice('--server', values.server, ['haus', 'redis', 'both'], 'both'),
+    connect: parseConnect(values.connect, values.protocol, values['server-pid']),
+    connections: int('--connections', values.connections, 50, 1),
+    pipeline: int('--pipeline', values.pipeline, 1, 1),
+    threads: int('--threads', values.threads, defaultClientThreads(), 1),
+    durationS: parseNumber('--duration', values.duration, 5, { min: 0.1, integer: false }),
+    requests: values.requests === undefined ? null : int('--requests', values.requests, 0, 1),
+    warmupS: parseNumber('--warmup', values.warmup, 1, { min: 0, integer: false }),
+    keys: int('--keys', values.keys, 100_000, 1),
+    keyBytes: int('--key-bytes', values['key-bytes'], 16, 2),
+    valueBytes: int('--value-bytes', values['value-bytes'], 32, 2),
+    getRatio: parseNumber('--get-ratio', values['get-ratio'], 0.9, { min: 0, integer: false }),
+    txWrites: int('--tx', values.tx, 0, 0),
+    shards: int('--shards', values.shards, cores, 1),
+    runs: int('--runs', values.runs, 1, 1),
+    outDir: values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url)),
+    charts: values['no-charts'] !== true,
+  };
+  if (args.getRatio > 1) fail('--get-ratio', String(args.getRatio), 'a number from 0 to 1');
+  if (args.connect !== null && args.suite !== 'single') {
+    throw new Error('--connect drives one configuration: add --single');
+  }
+  const shapeError = keyspaceError(args);
+  if (shapeError !== null) throw new Error(shapeError);
+  return Object.freeze(args);
+}
+
+function parseNumber(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  rule: { min: number; integer: boolean },
+): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  const kind = rule.integer ? 'an integer' : 'a number';
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    (rule.integer && !Number.isInteger(value)) ||
+    value < rule.min
+  ) {
+    fail(flag, text, `${kind} >= ${rule.min}`);
+  }
+  return value;
+}
+
+function parseChoice<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) fail(flag, text, choices.join(' | '));
+  return text as T;
+}
+
+function parseConnect(
+  address: string | undefined,
+  protocol: string | undefined,
+  pid: string | undefined,
+): BenchArgs['connect'] {
+  if (address === undefined) {
+    if (protocol !== undefined || pid !== undefined) {
+      throw new Error('--protocol and --server-pid only apply with --connect HOST:PORT');
+    }
+    return null;
+  }
+  const match = /^(.+):(\d+)$/.exec(address);
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || port < 1 || port > 65535) {
+    fail('--connect', address, 'HOST:PORT, e.g. 127.0.0.1:9888');
+  }
+  return {
+    host: match?.[1] ?? '',
+    port,
+    protocol: parseChoice('--protocol', protocol, ['haus', 'resp'], 'haus'),
+    pid: pid === undefined ? null : parseNumber('--server-pid', pid, 0, { min: 1, integer: true }),
+  };
+}
+
+function fail(flag: string, value: string, accepted: string): never {
+  throw new Error(`${flag} ${JSON.stringify(value)} is not valid: expected ${accepted}`);
+}

@@ -1,0 +1,179 @@
+/**
+ * One client connection in a closed loop: it keeps `pipeline` ops in flight, and each time
+ * replies arrive it checks them, records the ops they complete, and sends as many new ops as
+ * completed, all in one write. The clock is read once per chunk received, not per reply, and
+ * that reading is both the end time of the ops completed by the chunk and the start time of
+ * the ops sent in answer; a batch of replies costs one read, one write and one clock call.
+ * A connection that closes or breaks counts what it had in flight as errors and ends its run.
+ */
+import { connect, type Socket } from 'node:net';
+import { InFlightQueue } from './in-flight-queue.js';
+import type { Keyspace } from './keyspace.js';
+import type { ProtocolCodec } from './protocols/codec.js';
+import { ReplyKind, type ReplyParser, replyKindName } from './protocols/reply.js';
+import type { ThreadStats } from './thread-stats.js';
+import type { CommandSink, Workload } from './workloads.js';
+
+const SAMPLE_BYTES_MAX = 120;
+
+export interface LoadConnectionOptions {
+  host: string;
+  port: number;
+  codec: ProtocolCodec;
+  keyspace: Keyspace;
+  stats: ThreadStats;
+  /** Largest number of commands one op sends (tx: K + 2), to size the in-flight queue. */
+  commandsPerOpMax: number;
+  /** Deepest pipeline this connection will ever run (fill depth or -P). */
+  pipelineMax: number;
+}
+
+export class LoadConnection implements CommandSink {
+  private readonly parser: ReplyParser;
+  private readonly queue: InFlightQueue;
+  private workload: Workload | null = null;
+  private pipeline = 1;
+  private opsInFlight = 0;
+  private stopping = false;
+  private exhausted = false;
+  private closed = false;
+  private batch = '';
+  private nowMs = 0;
+  private finishRun: (() => void) | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: LoadConnectionOptions,
+  ) {
+    this.parser = options.codec.createParser(this.onReply);
+    this.queue = new InFlightQueue(options.pipelineMax * options.commandsPerOpMax);
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', (error) => this.failInFlight(`connection error: ${error.message}`));
+  }
+
+  static open(options: LoadConnectionOptions): Promise<LoadConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: options.host, port: options.port, noDelay: true });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new LoadConnection(socket, options));
+      });
+    });
+  }
+
+  /** Runs `workload` with `pipeline` ops in flight until it is exhausted or stop() is called. */
+  run(workload: Workload, pipeline: number): Promise<void> {
+    if (pipeline > this.options.pipelineMax) throw new RangeError('pipeline above pipelineMax');
+    this.workload = workload;
+    this.pipeline = pipeline;
+    this.stopping = false;
+    this.exhausted = false;
+    return new Promise((resolve) => {
+      this.finishRun = resolve;
+      this.nowMs = performance.now();
+      this.refill();
+    });
+  }
+
+  /** Sends nothing more; the run ends once the replies in flight are in. */
+  stop(): void {
+    this.stopping = true;
+    this.maybeFinish();
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+
+  add(command: string, expected: ReplyKind, keyIndex: number, endsOp: boolean): void {
+    this.batch += command;
+    this.queue.push(expected, keyIndex, endsOp ? this.nowMs : -1);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.nowMs = performance.now();
+    this.parser.push(chunk);
+    if (this.parser.broken) {
+      this.socket.destroy();
+      return;
+    }
+    this.refill();
+  };
+
+  private readonly onReply = (kind: ReplyKind, buf: Buffer, start: number, end: number) => {
+    const { stats, keyspace } = this.options;
+    if (this.queue.size === 0) {
+      stats.recordError(() => `reply with no command in flight: ${sample(buf, start, end)}`);
+      return;
+    }
+    const expected = this.queue.headExpected();
+    const keyIndex = this.queue.headKeyIndex();
+    const opStartedAt = this.queue.headOpStartedAt();
+    this.queue.shift();
+    const right =
+      kind === expected &&
+      (expected !== ReplyKind.Value || keyspace.isValueOf(keyIndex, buf, start, end));
+    if (!right) {
+      stats.recordError(
+        () =>
+          `expected ${replyKindName(expected)}${keyIndex >= 0 ? ` for key ${keyIndex}` : ''}, ` +
+          `got ${replyKindName(kind)}: ${sample(buf, start, end)}`,
+      );
+    }
+    if (opStartedAt >= 0) {
+      this.opsInFlight -= 1;
+      stats.recordOp(this.nowMs - opStartedAt);
+    }
+  };
+
+  private refill(): void {
+    const workload = this.workload;
+    if (workload === null || this.closed) return;
+    while (!this.stopping && !this.exhausted && this.opsInFlight < this.pipeline) {
+      if (!workload.nextOp(this)) {
+        this.exhausted = true;
+        break;
+      }
+      this.opsInFlight += 1;
+    }
+    if (this.batch.length > 0) {
+      this.socket.write(this.batch);
+      this.batch = '';
+    }
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finishRun === null) return;
+    if (this.closed || (this.queue.size === 0 && (this.stopping || this.exhausted))) {
+      const finish = this.finishRun;
+      this.finishRun = null;
+      this.workload = null;
+      finish();
+    }
+  }
+
+  private readonly onClose = (): void => {
+    this.failInFlight('connection closed by the server');
+  };
+
+  /** The server will never answer what is in flight: each such command is one error. */
+  private failInFlight(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const lost = this.queue.size;
+    for (let i = 0; i < lost; i += 1) {
+      this.options.stats.recordError(() => `${reason} (${lost} commands unanswered)`);
+      this.queue.shift();
+    }
+    this.opsInFlight = 0;
+    this.maybeFinish();
+  }
+}
+
+function sample(buf: Buffer, start: number, end: number): string {
+  const text = buf.toString('utf8', start, Math.min(end, start + SAMPLE_BYTES_MAX));
+  return end - start > SAMPLE_BYTES_MAX ? `${text}...` : text;
+}

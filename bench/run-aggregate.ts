@@ -1,0 +1,42 @@
+/**
+ * Several runs of one configuration folded into one line of the report: the median of each
+ * figure taken on its own (so the median ops/s and the median p99 may come from different
+ * runs), and errors summed, since one wrong reply in any run is worth seeing.
+ */
+import type { RunResult } from './load-generator.js';
+
+export interface Aggregate {
+  runs: RunResult[];
+  opsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  /** Server CPU per op, all threads and main thread; null when it could not be read. */
+  cpuTotalUs: number | null;
+  cpuMainUs: number | null;
+  errors: number;
+  errorSamples: string[];
+}
+
+export function aggregate(runs: RunResult[]): Aggregate {
+  const cpu = runs.flatMap((run) => (run.cpuUs === null ? [] : [run.cpuUs]));
+  return {
+    runs,
+    opsPerSec: median(runs.map((run) => run.opsPerSec)),
+    p50Us: median(runs.map((run) => run.latencyUs.p50)),
+    p99Us: median(runs.map((run) => run.latencyUs.p99)),
+    p999Us: median(runs.map((run) => run.latencyUs.p999)),
+    cpuTotalUs: cpu.length === 0 ? null : median(cpu.map((c) => c.totalUs)),
+    cpuMainUs: cpu.length === 0 ? null : median(cpu.map((c) => c.mainUs)),
+    errors: runs.reduce((total, run) => total + run.errors, 0),
+    errorSamples: runs.flatMap((run) => run.errorSamples).slice(0, 5),
+  };
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] ?? Number.NaN;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? upper) + upper) / 2;
+}

@@ -1,0 +1,63 @@
+/**
+ * `npm run bench`: parses the flags, picks the suite (quick, full or one configuration), runs
+ * it against servers it starts itself (or one given with --connect), then prints the report
+ * on stdout and writes results and charts. Progress goes to stderr so stdout stays the report.
+ */
+import { type BenchArgs, HELP, parseBenchArgs } from './args.js';
+import { drawCharts } from './charts.js';
+import { formatReport } from './report-table.js';
+import { describeMachine, writeResults } from './results-file.js';
+import { fullScenarios, quickScenarios, singleScenario } from './scenarios.js';
+import { runAgainst, runSuite, type SuiteOutcome } from './suite-runner.js';
+import { checkTargets } from './targets.js';
+
+async function main(): Promise<number> {
+  let args: BenchArgs;
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : error}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const machine = describeMachine();
+  process.stderr.write(
+    `bench: ${args.suite} suite, ${args.runs} run(s) each, ` +
+      `${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ` +
+      `Redis ${machine.redis ?? 'not found'}, ${args.threads} client thread(s)\n`,
+  );
+  const suite = await runChosenSuite(args);
+  const targets = checkTargets(suite.outcomes);
+  const report = formatReport(suite, targets, args.runs);
+  process.stdout.write(`\n${report}`);
+  const charts = args.charts ? drawCharts(suite.outcomes) : [];
+  const written = writeResults({ args, suite, targets, report, charts });
+  process.stderr.write(`wrote ${written.join(', ')}\n`);
+  const errors = suite.outcomes.some((outcome) =>
+    Object.values(outcome.results).some((result) => result.errors > 0),
+  );
+  return errors ? 1 : 0;
+}
+
+function runChosenSuite(args: BenchArgs): Promise<SuiteOutcome> {
+  if (args.suite === 'single') {
+    const scenario = singleScenario(args);
+    return args.connect === null
+      ? runSuite([scenario], args)
+      : runAgainst(args.connect, scenario, args);
+  }
+  return runSuite(args.suite === 'full' ? fullScenarios(args) : quickScenarios(args), args);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : error}\n`);
+    process.exitCode = 1;
+  },
+);

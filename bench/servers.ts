@@ -1,0 +1,178 @@
+/**
+ * The servers under test, started and stopped by the bench itself: Haus from this checkout's
+ * build (`dist/src/cli.js`) and Redis from `redis-server` on PATH, each on a free loopback
+ * port, so a bench run needs no setup and leaves nothing running. Redis runs with persistence
+ * off, as Haus has none, so neither pays for disk. Nothing is installed here: when
+ * `redis-server` is missing, Redis is skipped and the report says why.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProtocolName } from './protocols/codec.js';
+import { waitUntilServing } from './server-query.js';
+
+export const LOOPBACK = '127.0.0.1';
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+const OUTPUT_KEPT_CHARS = 4000;
+
+export type ServerKind = 'haus' | 'redis';
+
+export interface RunningServer {
+  kind: ServerKind;
+  protocol: ProtocolName;
+  host: string;
+  port: number;
+  pid: number;
+  /** SIGTERM, then SIGKILL if it has not exited in time. */
+  stop(): Promise<void>;
+}
+
+/** The Haus CLI built next to this file: dist/bench/servers.js -> dist/src/cli.js. */
+export const HAUS_CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+
+export async function startHaus(options: { shards: number; extraArgs?: string[] }) {
+  const port = await freePort();
+  const args = [
+    HAUS_CLI_PATH,
+    '--port',
+    String(port),
+    '--host',
+    LOOPBACK,
+    '--shards',
+    String(options.shards),
+    '--log-level',
+    'warn',
+    ...(options.extraArgs ?? []),
+  ];
+  return launch({ kind: 'haus', protocol: 'haus', command: process.execPath, args, port });
+}
+
+export async function startRedis(): Promise<RunningServer> {
+  const command = findOnPath('redis-server');
+  if (command === null) throw new Error(REDIS_MISSING);
+  const port = await freePort();
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    LOOPBACK,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'no',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
+    '--logfile',
+    '',
+  ];
+  return launch({ kind: 'redis', protocol: 'resp', command, args, port });
+}
+
+export const REDIS_MISSING =
+  'redis-server not found on PATH: Redis runs skipped ' +
+  '(on Debian: apt-get install -y redis-server)';
+
+export function redisAvailable(): boolean {
+  return findOnPath('redis-server') !== null;
+}
+
+async function launch(spec: {
+  kind: ServerKind;
+  protocol: ProtocolName;
+  command: string;
+  args: string[];
+  port: number;
+}): Promise<RunningServer> {
+  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEPT_CHARS);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitCode: number | null | undefined;
+  let spawnError: string | null = null;
+  child.on('exit', (code, signal) => {
+    exitCode = code ?? (signal === null ? -1 : null);
+  });
+  child.on('error', (error) => {
+    spawnError = error.message;
+  });
+  const exited = () => {
+    if (spawnError !== null) return `${spec.kind} did not start: ${spawnError}`;
+    if (exitCode === undefined) return null;
+    return `${spec.kind} exited (code ${exitCode}) before serving:\n${output}`;
+  };
+  try {
+    await waitUntilServing({
+      host: LOOPBACK,
+      port: spec.port,
+      protocol: spec.protocol,
+      timeoutMs: START_TIMEOUT_MS,
+      exited,
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${spec.kind} has no pid`);
+  return {
+    kind: spec.kind,
+    protocol: spec.protocol,
+    host: LOOPBACK,
+    port: spec.port,
+    pid,
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * A port nothing listens on right now. Another process could take it before the server binds
+ * it; on a bench machine that race is rare, and the start then fails loudly rather than
+ * measuring the wrong thing.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function findOnPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
