@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Command, parseCommand } from '../../src/protocol/command-parser.js';
+import { messages } from '../../src/protocol/messages.js';
+
+function parse(text: string | Buffer): Command {
+  return parseCommand(typeof text === 'string' ? Buffer.from(text) : text);
+}
+
+function keyOf(text: string): string {
+  const line = Buffer.from(text);
+  const command = parseCommand(line);
+  assert.ok('keyStart' in command, `no key in ${JSON.stringify(command)}`);
+  return line.toString('utf8', command.keyStart, command.keyEnd);
+}
+
+function valueOf(text: string): string {
+  const line = Buffer.from(text);
+  const command = parseCommand(line);
+  assert.equal(command.kind, 'PUT');
+  if (command.kind !== 'PUT') throw new Error('unreachable');
+  return line.toString('utf8', command.valueStart, command.valueEnd);
+}
+
+describe('command parser', () => {
+  test('command words are case-insensitive', () => {
+    for (const word of ['get', 'GET', 'Get', 'gEt']) assert.equal(parse(`${word} a`).kind, 'GET');
+    for (const word of ['start', 'Start', 'START']) assert.equal(parse(word).kind, 'START');
+    assert.equal(parse('rollBack').kind, 'ROLLBACK');
+    assert.equal(parse('ping').kind, 'PING');
+  });
+
+  test('a PUT value keeps inner spaces and loses the trailing ones', () => {
+    assert.equal(valueOf('PUT   a    3 * 3 = 9 '), '3 * 3 = 9');
+    assert.equal(keyOf('PUT   a    3 * 3 = 9 '), 'a');
+    assert.equal(valueOf('PUT k \t a\t b \t'), 'a\t b');
+  });
+
+  test('spaces and tabs before the command word are ignored', () => {
+    assert.equal(keyOf(' \t GET\tkey'), 'key');
+  });
+
+  test('only spaces and tabs separate words', () => {
+    // NBSP, vertical tab and U+3000 are part of the key.
+    assert.equal(keyOf('GET a\u00a0b'), 'a\u00a0b');
+    assert.equal(keyOf('GET a\u000bb'), 'a\u000bb');
+    assert.equal(keyOf('GET a\u3000b'), 'a\u3000b');
+  });
+
+  test('keys are case-sensitive bytes', () => {
+    assert.equal(keyOf('GET Key'), 'Key');
+  });
+
+  test('a blank line or one of only spaces and tabs is blank', () => {
+    for (const text of ['', ' ', '\t', ' \t  ']) assert.equal(parse(text).kind, 'blank');
+  });
+
+  test('wrong numbers of words are errors a person can act on', () => {
+    assert.deepEqual(parse('GET'), { kind: 'error', message: messages.takesOneKey('GET') });
+    assert.deepEqual(parse('GET a b'), { kind: 'error', message: messages.takesOneKey('GET') });
+    assert.deepEqual(parse('DEL'), { kind: 'error', message: messages.takesOneKey('DEL') });
+    assert.deepEqual(parse('PUT a'), { kind: 'error', message: messages.putNeedsValue });
+    assert.deepEqual(parse('PUT a    '), { kind: 'error', message: messages.putNeedsValue });
+    assert.deepEqual(parse('PUT'), { kind: 'error', message: messages.putNeedsValue });
+    assert.deepEqual(parse('COMMIT now'), {
+      kind: 'error',
+      message: messages.takesNoArguments('COMMIT'),
+    });
+  });
+
+  test('an unknown command is named in the error, shortened when long', () => {
+    assert.deepEqual(parse('FOO a'), { kind: 'error', message: messages.unknownCommand('FOO') });
+    const long = parse(`X${'y'.repeat(500)}`);
+    assert.equal(long.kind, 'error');
+    if (long.kind === 'error') assert.ok(long.message.length < 200);
+  });
+
+  test('a word that only starts like a command is unknown', () => {
+    assert.equal(parse('GETS a').kind, 'error');
+    assert.equal(parse('GE a').kind, 'error');
+    // Bytes that equal a letter only after `| 0x20` on a non-letter must not match.
+    assert.equal(parse(Buffer.from([0x07, 0x05, 0x14, 0x20, 0x61])).kind, 'error');
+  });
+
+  test('invalid UTF-8 in a key is not rejected here (the shard checks it)', () => {
+    const command = parse(Buffer.from([0x47, 0x45, 0x54, 0x20, 0xff, 0xfe]));
+    assert.equal(command.kind, 'GET');
+  });
+});
