@@ -1,0 +1,53 @@
+# Haus KV server image.
+#
+#   docker build -t haus .
+#   docker run --rm -p 9888:9888 haus                  # flags after the image name go to haus
+#   docker run --rm -p 9888:9888 -e HAUS_SHARDS=4 haus
+#
+# Two stages: the build stage has the dev dependencies (TypeScript) and compiles to dist/; the
+# runtime stage has only the production dependencies and dist/, and runs as the unprivileged
+# `node` user (uid 1000) that the base image provides. No `# syntax=` line on purpose: it makes
+# BuildKit fetch a frontend image from Docker Hub, which offline builders cannot reach.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# The lockfile alone decides this layer, so source edits do not re-download the dependencies.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY workers ./workers
+COPY bench ./bench
+RUN npm run build
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# dist/ holds the server (dist/src/cli.js), the shard workers and the bench tool (dist/bench/).
+COPY --from=build /app/dist ./dist
+# The files stay owned by root: the server can read its code but not change it.
+USER node
+EXPOSE 9888
+# A real round trip, not just an open port: PING must come back as PONG. The port follows
+# HAUS_PORT, so set the port by environment (not by flag) when you move it inside the container.
+# node -e runs as CommonJS whatever package.json says, so require() is available here.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
+  CMD node -e ' \
+    const socket = require("node:net").connect(Number(process.env.HAUS_PORT || 9888), "127.0.0.1"); \
+    let reply = ""; \
+    socket.setTimeout(2500, () => process.exit(1)); \
+    socket.on("error", () => process.exit(1)); \
+    socket.on("connect", () => socket.end("PING\n")); \
+    socket.on("data", (chunk) => { \
+      reply += chunk; \
+      if (!reply.includes("\n")) return; \
+      const ok = reply.startsWith("{\"status\": \"Ok\", \"result\": \"PONG\"}\n"); \
+      process.exit(ok ? 0 : 1); \
+    }); \
+    socket.on("end", () => process.exit(1));'
+# Exec form: node is PID 1 and receives docker stop's SIGTERM itself, so the server drains and
+# exits 0 within its grace period (HAUS_SHUTDOWN_GRACE_MS, default 5 s; docker waits 10 s).
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD []
