@@ -1,0 +1,65 @@
+/**
+ * The `haus` command line: --help, flags and environment variables, bad values.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { optionSpecs } from '../../src/config/options.js';
+import { Client } from '../support/client.js';
+import { runCli, startServer } from '../support/server-process.js';
+
+describe('command line', () => {
+  test('--help lists every flag with its environment variable and default, and exits 0', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    assert.equal(code, 0);
+    for (const spec of optionSpecs) {
+      assert.match(stdout, new RegExp(`--${spec.flag}\\b.*env ${spec.env}, default: `));
+    }
+    for (const flag of ['host', 'port', 'shards', 'log-level', 'flush-unterminated-ms']) {
+      assert.ok(stdout.includes(`--${flag}`), flag);
+    }
+  });
+
+  test('a bad flag value stops start-up naming the flag, the value and what is accepted', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--port', '70000'], /--port '70000'.*whole number from 0 to 65535/],
+      [['--shards', '0'], /--shards '0'.*from 1 to 256/],
+      [['--shards', 'two'], /--shards 'two'/],
+      [['--log-level', 'loud'], /--log-level 'loud'.*one of fatal, error/],
+      [['--max-memory', 'lots'], /--max-memory 'lots'.*size such as 512mb/],
+      [['--flush-unterminated-ms=-5'], /--flush-unterminated-ms '-5'/],
+      [['--no-such-flag'], /no-such-flag/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await runCli(args);
+      assert.notEqual(code, 0, args.join(' '));
+      assert.match(stderr, message, args.join(' '));
+    }
+  });
+
+  test('a bad environment value names the variable', async () => {
+    const { code, stderr } = await runCli([], { HAUS_SHARDS: 'many' });
+    assert.notEqual(code, 0);
+    assert.match(stderr, /HAUS_SHARDS 'many'/);
+  });
+
+  test('environment variables configure the server and flags win over them', async () => {
+    const server = await startServer(['--shards', '3'], {
+      HAUS_SHARDS: '2',
+      HAUS_MAX_MEMORY: '256mb',
+    });
+    const listening = server.logs.find((line) => line.msg === 'haus listening');
+    assert.equal(listening?.shards, 3);
+    assert.equal(listening?.maxMemoryBytes, 256 * 1024 * 1024);
+    assert.equal(typeof listening?.pid, 'number');
+    const client = await Client.connect(server.port);
+    assert.equal(await client.request('PING'), '{"status": "Ok", "result": "PONG"}');
+    client.close();
+    assert.equal(await server.stop(), 0);
+  });
+
+  test('package.json has a haus bin entry pointing at the built CLI', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    assert.equal(pkg.bin.haus, 'dist/src/cli.js');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * A shard that dies is a shard failure, not a server crash: waiting commands get an Error, the
+ * shard restarts empty, the server goes on, and a commit it was part of is not half-applied.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { messages } from '../../src/protocol/messages.js';
+import { Client } from '../support/client.js';
+import { type RunningServer, startServer } from '../support/server-process.js';
+import { keysOnShard } from '../support/shard-keys.js';
+
+const ok = '{"status": "Ok"}';
+const notFound = { status: 'Error', mesg: 'Key not found!' };
+
+describe('shard failure', () => {
+  let server: RunningServer;
+  before(async () => {
+    server = await startServer(['--shards', '2', '--enable-debug-commands']);
+  });
+  after(async () => {
+    assert.equal(await server.stop(), 0);
+  });
+
+  test('a killed shard restarts empty, its waiting commands get an Error, others go on', async () => {
+    const [lost] = await keysOnShard(2, 0, 1, 'sf-lost');
+    const [kept] = await keysOnShard(2, 1, 1, 'sf-kept');
+    const client = await Client.connect(server.port);
+    assert.equal(await client.request(`PUT ${lost} a`), ok);
+    assert.equal(await client.request(`PUT ${kept} b`), ok);
+    // The GET queued behind the crash in the same batch is answered with an Error.
+    client.write(`DEBUG CRASH-SHARD 0\nGET ${lost}\n`);
+    const replies = (await client.readLines(2)).map((line) => JSON.parse(line));
+    for (const reply of replies) {
+      assert.deepEqual(reply, { status: 'Error', mesg: messages.shardFailed(0) });
+    }
+    assert.deepEqual(await client.call(`GET ${lost}`), notFound);
+    assert.deepEqual(await client.call(`GET ${kept}`), { status: 'Ok', result: 'b' });
+    assert.equal(await client.request(`PUT ${lost} again`), ok);
+    assert.deepEqual(await client.call(`GET ${lost}`), { status: 'Ok', result: 'again' });
+    const failureLog = server.logs.find((line) => line.level === 50 && line.shard === 0);
+    assert.ok(failureLog, 'the shard failure is logged at error level');
+    assert.match(failureLog.msg, /restarted empty/);
+    client.close();
+  });
+
+  test('a commit whose shard dies applies nothing on the other shards', async () => {
+    const [onZero] = await keysOnShard(2, 0, 1, 'sf-tx0');
+    const [onOne] = await keysOnShard(2, 1, 1, 'sf-tx1');
+    const client = await Client.connect(server.port);
+    assert.equal(await client.request(`PUT ${onZero} before`), ok);
+    assert.equal(await client.request('START'), ok);
+    assert.equal(await client.request(`PUT ${onZero} during`), ok);
+    assert.equal(await client.request(`PUT ${onOne} during`), ok);
+    // The crash and the commit's part reach shard 1 in one batch: the part never applies there,
+    // and shard 0's part, applied already, is undone before the locks are released.
+    client.write('DEBUG CRASH-SHARD 1\nCOMMIT\n');
+    const [crash, commit] = (await client.readLines(2)).map((line) => JSON.parse(line));
+    assert.deepEqual(crash, { status: 'Error', mesg: messages.shardFailed(1) });
+    assert.deepEqual(commit, { status: 'Error', mesg: messages.commitShardFailed(1) });
+    assert.deepEqual(await client.call(`GET ${onZero}`), { status: 'Ok', result: 'before' });
+    assert.deepEqual(await client.call(`GET ${onOne}`), notFound);
+    // The failed COMMIT ended the transaction.
+    assert.deepEqual(await client.call('ROLLBACK'), {
+      status: 'Error',
+      mesg: messages.noTransaction('ROLLBACK'),
+    });
+    assert.deepEqual(await client.call('DEBUG LOCKS'), { status: 'Ok', result: '0' });
+    client.close();
+  });
+
+  test('DEBUG CRASH-SHARD rejects a shard that does not exist', async () => {
+    const client = await Client.connect(server.port);
+    assert.deepEqual(await client.call('DEBUG CRASH-SHARD 7'), {
+      status: 'Error',
+      mesg: messages.noSuchShard(2),
+    });
+    client.close();
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Finds keys that live on a given shard, with the server's own router (the real xxhash
+ * mapping), so tests can aim at one shard.
+ */
+import { ShardRouter } from '../../src/shards/shard-router.js';
+
+export async function keysOnShard(
+  shardCount: number,
+  shard: number,
+  count: number,
+  prefix: string,
+): Promise<string[]> {
+  const router = await ShardRouter.create(shardCount);
+  const keys: string[] = [];
+  for (let i = 0; keys.length < count; i++) {
+    const key = `${prefix}-${i}`;
+    const bytes = Buffer.from(key);
+    if (router.shardOf(bytes, 0, bytes.length) === shard) keys.push(key);
+  }
+  return keys;
+}
