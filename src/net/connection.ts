@@ -6,8 +6,13 @@
  * - a command must finish before the next may start (a lock wait or a COMMIT),
  * - `clientRepliesPendingMax` replies are still owed to the client,
  * - more than --client-output-soft-bytes of replies wait in the socket (a client that does
- *   not read its replies).
- * Past --client-output-hard-bytes the client is disconnected and the reason logged.
+ *   not read its replies), counting the GET replies the shards may still be building at their
+ *   largest possible size (reply-size-estimate.ts): a pipeline of GETs of a large value is
+ *   let through a few at a time, so what the server holds for one client stays near the soft
+ *   limit plus one reply, however much the client pipelines.
+ * Past --client-output-hard-bytes the client is disconnected and the reason logged. Once the
+ * socket is gone, commands already read but not yet run are dropped: nobody can get their
+ * replies.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,6 +25,7 @@ import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-spli
 import { messages } from '../protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply-format.js';
 import { ReplyQueue } from './reply-queue.js';
+import type { ReplySizeEstimate } from './reply-size-estimate.js';
 
 export interface ConnectionOptions {
   id: number;
@@ -27,6 +33,7 @@ export interface ConnectionOptions {
   config: Config;
   coordinator: Coordinator;
   logger: Logger;
+  replySizes: ReplySizeEstimate;
   onClose: (connection: Connection) => void;
 }
 
@@ -39,6 +46,7 @@ export class Connection implements ClientSession {
   private readonly coordinator: Coordinator;
   private readonly logger: Logger;
   private readonly splitter: LineSplitter;
+  private readonly replySizes: ReplySizeEstimate;
   /** A command the next one must wait for. */
   private waiting = false;
   /** No more commands will be read: the client ended its input, sent QUIT, or we shut down. */
@@ -54,6 +62,7 @@ export class Connection implements ClientSession {
     this.coordinator = options.coordinator;
     this.logger = options.logger;
     this.splitter = new LineSplitter(options.config.lineBytesMax);
+    this.replySizes = options.replySizes;
     this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
 
     const socket = this.socket;
@@ -98,9 +107,8 @@ export class Connection implements ClientSession {
   /** Runs every complete line it may run now; stops reading when it must wait. */
   private processLines(): void {
     let drained = false;
-    while (!this.waiting && !this.quitting) {
-      if (this.replies.pendingCount >= clientRepliesPendingMax) break;
-      if (this.socket.writableLength > this.config.clientOutputSoftBytes) break;
+    while (!this.waiting && !this.quitting && !this.socket.destroyed) {
+      if (!this.mayRunMore()) break;
       // At end of input the last line needs no `\n`: no byte can come to complete it. At
       // shutdown an unterminated line is not a command yet and is dropped.
       const line =
@@ -113,6 +121,18 @@ export class Connection implements ClientSession {
     }
     this.updateReading();
     this.endIfDone(drained);
+  }
+
+  /** False while replies owed or unsent are at a limit (see the top of this file). One
+   * command may always run when nothing is owed, so a reply larger than the soft limit still
+   * goes out. */
+  private mayRunMore(): boolean {
+    const owed = this.replies.pendingCount;
+    if (owed >= clientRepliesPendingMax) return false;
+    const unsentBytes = this.socket.writableLength;
+    if (unsentBytes > this.config.clientOutputSoftBytes) return false;
+    if (owed === 0) return true;
+    return unsentBytes + this.replies.expectedBytesPending < this.config.clientOutputSoftBytes;
   }
 
   private runLine(line: SplitLine): void {
@@ -136,7 +156,13 @@ export class Connection implements ClientSession {
         this.quitting = true;
         return;
       case 'GET':
+        pending = this.coordinator.keyCommand(this, command, line);
+        this.replies.expectLastReplyBytes(this.replySizes.getReplyBytesMax);
+        break;
       case 'PUT':
+        this.replySizes.noteValue(command.valueEnd - command.valueStart);
+        pending = this.coordinator.keyCommand(this, command, line);
+        break;
       case 'DEL':
         pending = this.coordinator.keyCommand(this, command, line);
         break;
@@ -181,12 +207,7 @@ export class Connection implements ClientSession {
   /** Reads only while a next command could run at once. */
   private updateReading(): void {
     const socket = this.socket;
-    const shouldRead =
-      !this.waiting &&
-      !this.quitting &&
-      !this.shuttingDown &&
-      this.replies.pendingCount < clientRepliesPendingMax &&
-      socket.writableLength <= this.config.clientOutputSoftBytes;
+    const shouldRead = !this.waiting && !this.quitting && !this.shuttingDown && this.mayRunMore();
     if (shouldRead && socket.isPaused()) socket.resume();
     else if (!shouldRead && !socket.isPaused()) socket.pause();
   }

@@ -10,6 +10,8 @@ import type { OpSink } from '../shards/batch-builder.js';
 
 export class ReplySlot implements OpSink {
   bytes: Uint8Array | null = null;
+  /** Bytes this reply may take once its shard formats it (see expectedBytesPending). */
+  expectedBytes = 0;
   private readonly queue: ReplyQueue;
 
   constructor(queue: ReplyQueue) {
@@ -30,6 +32,7 @@ export class ReplyQueue {
   private slots: ReplySlot[] = [];
   private head = 0;
   private flushScheduled = false;
+  private expectedBytes = 0;
   private readonly write: (chunks: Uint8Array[]) => void;
   private readonly flushNow = () => this.flush();
 
@@ -41,6 +44,21 @@ export class ReplyQueue {
   /** Commands dispatched whose reply has not been written yet. */
   get pendingCount(): number {
     return this.slots.length - this.head;
+  }
+
+  /** Bytes the replies owed may take, as far as the connection announced them
+   * (`expectLastReplyBytes`): what the shards may still format for this client. */
+  get expectedBytesPending(): number {
+    return this.expectedBytes;
+  }
+
+  /** Announces how large the reply of the slot reserved last may get (a GET of a large value),
+   * so the connection can stop reading before the shards build more than the client can take. */
+  expectLastReplyBytes(bytes: number): void {
+    const slot = this.slots[this.slots.length - 1];
+    if (slot === undefined || this.pendingCount === 0) return;
+    this.expectedBytes += bytes - slot.expectedBytes;
+    slot.expectedBytes = bytes;
   }
 
   reserve(): ReplySlot {
@@ -66,6 +84,7 @@ export class ReplyQueue {
     let slot = this.slots[this.head];
     while (slot !== undefined && slot.bytes !== null) {
       ready.push(slot.bytes);
+      this.expectedBytes -= slot.expectedBytes;
       this.head++;
       slot = this.slots[this.head];
     }

@@ -14,6 +14,7 @@ import { errorReplyText } from '../protocol/reply-format.js';
 import { ShardHandle } from '../shards/shard-handle.js';
 import { ShardRouter } from '../shards/shard-router.js';
 import { Connection } from './connection.js';
+import { ReplySizeEstimate } from './reply-size-estimate.js';
 
 const mib = 1024 * 1024;
 /** Room over --max-memory for a shard's V8 heap: the memory guard must trip before V8's own
@@ -27,6 +28,7 @@ export class HausServer {
   private readonly shards: ShardHandle[];
   private readonly coordinator: Coordinator;
   private readonly connections = new Set<Connection>();
+  private readonly replySizes = new ReplySizeEstimate();
   private nextClientId = 1;
   private stopping: Promise<void> | null = null;
 
@@ -135,6 +137,7 @@ export class HausServer {
       config: this.config,
       coordinator: this.coordinator,
       logger: this.logger,
+      replySizes: this.replySizes,
       onClose: (closed) => {
         this.connections.delete(closed);
         this.logger.debug({ client: closed.id }, 'client disconnected');
