@@ -15,6 +15,7 @@ import type { ThreadStats } from './thread-stats.js';
 import type { CommandSink, Workload } from './workloads.js';
 
 const SAMPLE_BYTES_MAX = 120;
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export interface LoadConnectionOptions {
   host: string;
@@ -47,18 +48,32 @@ export class LoadConnection implements CommandSink {
   ) {
     this.parser = options.codec.createParser(this.onReply);
     this.queue = new InFlightQueue(options.pipelineMax * options.commandsPerOpMax);
-    socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', (error) => this.failInFlight(`connection error: ${error.message}`));
   }
 
   static open(options: LoadConnectionOptions): Promise<LoadConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port, noDelay: true });
+      let connection: LoadConnection | null = null;
+      // onread reads into one reused buffer instead of a fresh Buffer and a stream event per
+      // read; the parsers copy the few bytes they must keep past the call.
+      const socket = connect({
+        host: options.host,
+        port: options.port,
+        noDelay: true,
+        onread: {
+          buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+          callback: (bytes: number, buffer: Uint8Array) => {
+            connection?.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+            return true;
+          },
+        },
+      });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        resolve(new LoadConnection(socket, options));
+        connection = new LoadConnection(socket, options);
+        resolve(connection);
       });
     });
   }

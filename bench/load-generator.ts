@@ -58,6 +58,8 @@ export interface RunResult {
   latencyUs: LatencySummaryUs;
   /** Server CPU per op, null when the server's pid is unknown or unreadable. */
   cpuUs: CpuPerOp | null;
+  /** This bench process's CPU per op (all client threads): shows when the client is the limit. */
+  clientCpuUs: number | null;
 }
 
 export interface FillResult {
@@ -153,6 +155,7 @@ export class LoadGenerator {
       }
       const pid = this.options.target.pid;
       const cpuBefore = pid === null ? null : sampleCpu(pid);
+      const clientBefore = sampleCpu(process.pid);
       const started = performance.now();
       if (timed) {
         await Promise.race([sleep((options.durationS ?? 0) * 1000), results]);
@@ -162,7 +165,10 @@ export class LoadGenerator {
       }
       const seconds = (performance.now() - started) / 1000;
       const cpuAfter = pid === null ? null : sampleCpu(pid);
-      return summarize(await results, seconds, cpuBefore, cpuAfter);
+      const clientAfter = sampleCpu(process.pid);
+      const result = summarize(await results, seconds, cpuBefore, cpuAfter);
+      result.clientCpuUs = cpuPerOp(clientBefore, clientAfter, result.ops)?.totalUs ?? null;
+      return result;
     } finally {
       stopProgress();
     }
@@ -264,6 +270,7 @@ function summarize(
     opsPerSec: seconds > 0 ? ops / seconds : 0,
     latencyUs: summarizeLatency(mergeHistograms(results.map((r) => r.histogram))),
     cpuUs: cpuPerOp(cpuBefore, cpuAfter, ops),
+    clientCpuUs: null,
   };
 }
 

@@ -10,8 +10,8 @@ import type { TargetCheck } from './targets.js';
 export function formatReport(suite: SuiteOutcome, targets: TargetCheck[], runs: number): string {
   const lines = [
     '| configuration | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op ' +
-      '(all / main thread) | errors | Haus/Redis ops/s | Haus/Redis p99 |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+      '(all / main thread) | client CPU µs/op | errors | Haus/Redis ops/s | Haus/Redis p99 |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const outcome of suite.outcomes) lines.push(...scenarioRows(outcome));
   const memory = memoryRows(suite.outcomes);

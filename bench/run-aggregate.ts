@@ -14,6 +14,8 @@ export interface Aggregate {
   /** Server CPU per op, all threads and main thread; null when it could not be read. */
   cpuTotalUs: number | null;
   cpuMainUs: number | null;
+  /** The bench's own CPU per op: near the server's, the client shares the limit. */
+  clientCpuUs: number | null;
   errors: number;
   errorSamples: string[];
 }
@@ -28,6 +30,7 @@ export function aggregate(runs: RunResult[]): Aggregate {
     p999Us: median(runs.map((run) => run.latencyUs.p999)),
     cpuTotalUs: cpu.length === 0 ? null : median(cpu.map((c) => c.totalUs)),
     cpuMainUs: cpu.length === 0 ? null : median(cpu.map((c) => c.mainUs)),
+    clientCpuUs: medianOrNull(runs.map((run) => run.clientCpuUs)),
     errors: runs.reduce((total, run) => total + run.errors, 0),
     errorSamples: runs.flatMap((run) => run.errorSamples).slice(0, 5),
   };
@@ -39,4 +42,9 @@ export function median(values: number[]): number {
   const middle = Math.floor(sorted.length / 2);
   const upper = sorted[middle] ?? Number.NaN;
   return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] ?? upper) + upper) / 2;
+}
+
+function medianOrNull(values: (number | null)[]): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length === 0 ? null : median(known);
 }

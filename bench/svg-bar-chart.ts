@@ -122,7 +122,7 @@ function logAxis(values: number[]): Axis {
 function legend(series: BarSeries[]): string {
   return series
     .map((s, i) => {
-      const x = MARGIN.left + i * 150;
+      const x = MARGIN.left + i * Math.min(150, PLOT_W / series.length);
       const y = HEIGHT - 28;
       return (
         `<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${s.color}"/>` +

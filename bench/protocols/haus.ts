@@ -19,8 +19,8 @@ const ERROR_PREFIX = Buffer.from('{"status": "Error"');
 export class HausReplyParser implements ReplyParser {
   // Lines resynchronise at every newline, so a bad reply never breaks the stream.
   readonly broken = false;
-  // Bytes of a reply line that has not ended yet, kept as a list so a long value arriving in
-  // many chunks is copied once (when its newline comes), not once per chunk.
+  // Bytes of a reply line that has not ended yet, copied out of the caller's chunk (which is
+  // reused) and kept as a list, so a long value arriving in many chunks is joined once.
   private pending: Buffer[] = [];
 
   constructor(private readonly sink: ReplySink) {}
@@ -30,7 +30,7 @@ export class HausReplyParser implements ReplyParser {
     let newline = chunk.indexOf(NEWLINE);
     if (this.pending.length > 0) {
       if (newline === -1) {
-        this.pending.push(chunk);
+        this.pending.push(Buffer.from(chunk));
         return;
       }
       this.pending.push(chunk.subarray(0, newline + 1));
@@ -45,7 +45,7 @@ export class HausReplyParser implements ReplyParser {
       start = newline + 1;
       newline = chunk.indexOf(NEWLINE, start);
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)));
   }
 
   /** `buf[start, newline)` is one reply line without its `\n`. */

@@ -33,7 +33,11 @@ export type ReplyKind = (typeof ReplyKind)[keyof typeof ReplyKind];
 export type ReplySink = (kind: ReplyKind, buf: Buffer, start: number, end: number) => void;
 
 export interface ReplyParser {
-  /** Feeds the next bytes from the socket; calls the sink for every reply they complete. */
+  /**
+   * Feeds the next bytes from the socket; calls the sink for every reply they complete. The
+   * chunk is only valid during the call (the socket reuses its read buffer): a parser copies
+   * whatever it keeps.
+   */
   push(chunk: Buffer): void;
   /** True once the stream cannot be framed any more; the connection must then be closed. */
   readonly broken: boolean;

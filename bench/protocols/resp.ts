@@ -22,7 +22,7 @@ interface OpenArray {
 
 export class RespReplyParser implements ReplyParser {
   broken = false;
-  // An unfinished reply, kept as a list of chunks; parsing waits until `neededBytes` have come
+  // An unfinished reply, copied out of the caller's (reused) chunks; parsing waits until `neededBytes` have come
   // (when a bulk header told us the size) so a 64 KiB value is copied once, not per chunk.
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -35,7 +35,7 @@ export class RespReplyParser implements ReplyParser {
     if (this.broken) return;
     let buf = chunk;
     if (this.pending.length > 0) {
-      this.pending.push(chunk);
+      this.pending.push(Buffer.from(chunk));
       this.pendingBytes += chunk.length;
       if (this.pendingBytes < this.neededBytes) return;
       buf = Buffer.concat(this.pending, this.pendingBytes);
@@ -49,7 +49,7 @@ export class RespReplyParser implements ReplyParser {
       pos = next;
     }
     if (pos < buf.length && !this.broken) {
-      const rest = buf.subarray(pos);
+      const rest = Buffer.from(buf.subarray(pos));
       this.pending.push(rest);
       this.pendingBytes = rest.length;
     }
