@@ -70,6 +70,7 @@ function row(
     thousands(result.p99Us),
     thousands(result.p999Us),
     cpu,
+    result.clientCpuUs === null ? '-' : result.clientCpuUs.toFixed(2),
     String(result.errors),
     opsRatio,
     p99Ratio,
