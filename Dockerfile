@@ -35,7 +35,8 @@ EXPOSE 9888
 # node -e runs as CommonJS whatever package.json says, so require() is available here.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e ' \
-    const socket = require("node:net").connect(Number(process.env.HAUS_PORT || 9888), "127.0.0.1"); \
+    const port = Number(process.env.HAUS_PORT || 9888); \
+    const socket = require("node:net").connect(port, "127.0.0.1"); \
     let reply = ""; \
     socket.setTimeout(2500, () => process.exit(1)); \
     socket.on("error", () => process.exit(1)); \
