@@ -1,0 +1,133 @@
+/**
+ * --max-memory, checked against the server's resident memory: over it PUT and COMMIT with
+ * writes get an Error naming the limit and the flag, nothing of a refused COMMIT is applied,
+ * GET, DEL and ROLLBACK keep working, and the process stays near its limit. Also the
+ * transaction size limits (--max-tx-writes, --max-tx-bytes).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { type TestContext, test } from 'node:test';
+import { messages } from '../../src/protocol/messages.js';
+import { Client, sleep } from '../support/client.js';
+import { startServer } from '../support/server-process.js';
+
+const kib = 1024;
+const mib = 1024 * kib;
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+}
+
+test('over --max-memory writes are refused, reads and deletes still work', {
+  timeout: 60_000,
+}, async (t: TestContext) => {
+  const limit = 192 * mib;
+  const server = await startServer(['--max-memory', '192mb', '--shards', '2']);
+  t.after(() => server.stop());
+  const pid = server.child.pid as number;
+  const client = await Client.connect(server.port);
+  const value = 'm'.repeat(64 * kib);
+
+  // A transaction opened before the server fills up, to commit once it is full.
+  const txClient = await Client.connect(server.port);
+  assert.deepEqual(await txClient.call('START'), { status: 'Ok' });
+  for (const key of ['tx-a', 'tx-b', 'tx-c']) {
+    assert.deepEqual(await txClient.call(`PUT ${key} ${value}`), { status: 'Ok' });
+  }
+
+  // Pipelined in bursts of 50, as a loader would, until a single PUT made after the memory
+  // guard's next RSS sample is refused too: the server is full, not just refusing a burst.
+  let stored = 0;
+  let refusal: { status: string; mesg?: string } | null = null;
+  while (refusal === null) {
+    let burst = '';
+    for (let i = 0; i < 50; i++) burst += `PUT k${stored + i} ${value}\n`;
+    client.write(burst);
+    let burstRefused = false;
+    for (const line of await client.readLines(50)) {
+      if (JSON.parse(line).status === 'Ok' && !burstRefused) stored++;
+      else burstRefused = true;
+    }
+    if (burstRefused) {
+      await sleep(120);
+      const reply = await client.call(`PUT k${stored} ${value}`);
+      if (reply.status === 'Ok') stored++;
+      else refusal = reply;
+    }
+    assert.ok(stored < 100_000, 'the limit never tripped');
+  }
+  t.diagnostic(`stored ${stored} values of 64 KiB; RSS ${(rssBytes(pid) / mib) | 0} MiB`);
+  assert.deepEqual(refusal, { status: 'Error', mesg: messages.memoryFull(limit) });
+  assert.match(refusal.mesg as string, /--max-memory/);
+  assert.ok(stored * value.length > 32 * mib, `only ${stored} values fit`);
+  assert.ok(rssBytes(pid) < limit + 32 * mib, `RSS ${rssBytes(pid) / mib} MiB`);
+
+  // Full: PUT and COMMIT with writes refused; COMMIT applies nothing and closes the transaction.
+  await sleep(120);
+  assert.deepEqual(await client.call(`PUT more ${value}`), refusal);
+  assert.deepEqual(await txClient.call('COMMIT'), {
+    status: 'Error',
+    mesg: messages.commitMemoryFull(limit),
+  });
+  for (const key of ['tx-a', 'tx-b', 'tx-c']) {
+    assert.deepEqual(await client.call(`GET ${key}`), { status: 'Error', mesg: 'Key not found!' });
+  }
+  assert.equal((await txClient.call('ROLLBACK')).status, 'Error');
+  // GET, DEL, ROLLBACK and an empty COMMIT still work.
+  assert.deepEqual(await client.call('GET k0'), { status: 'Ok', result: value });
+  assert.deepEqual(await client.call('DEL k0'), { status: 'Ok' });
+  assert.deepEqual(await client.call('GET k0'), { status: 'Error', mesg: 'Key not found!' });
+  assert.deepEqual(await txClient.call('START'), { status: 'Ok' });
+  assert.deepEqual(await txClient.call('DEL k1'), { status: 'Ok' });
+  assert.deepEqual(await txClient.call('ROLLBACK'), { status: 'Ok' });
+  assert.deepEqual(await txClient.call('GET k1'), { status: 'Ok', result: value });
+  assert.deepEqual(await client.call('PING'), { status: 'Ok', result: 'PONG' });
+  assert.ok(!server.logs.some((log) => log.msg.startsWith('shard failed')));
+  client.close();
+  txClient.close();
+});
+
+test('each shard heap limit is above --max-memory, so the guard trips first', async (t) => {
+  // One shard holds everything: its V8 heap must not die before the RSS limit refuses writes.
+  const server = await startServer(['--max-memory', '64mb', '--shards', '1']);
+  t.after(() => server.stop());
+  const client = await Client.connect(server.port);
+  const value = 'h'.repeat(256 * kib);
+  let refused = false;
+  for (let i = 0; i < 2_000 && !refused; i++) {
+    const reply = await client.call(`PUT k${i} ${value}`);
+    refused = reply.status === 'Error';
+    if (refused) assert.equal(reply.mesg, messages.memoryFull(64 * mib));
+  }
+  assert.ok(refused);
+  assert.deepEqual(await client.call('GET k0'), { status: 'Ok', result: value });
+  assert.ok(!server.logs.some((log) => log.msg.startsWith('shard failed')));
+  client.close();
+});
+
+test('a write past --max-tx-writes or --max-tx-bytes gets an error; the transaction stays open', async (t) => {
+  const server = await startServer(['--max-tx-writes', '3', '--max-tx-bytes', '4kb']);
+  t.after(() => server.stop());
+  const client = await Client.connect(server.port);
+  assert.deepEqual(await client.call('START'), { status: 'Ok' });
+  for (const key of ['a', 'b', 'c']) {
+    assert.deepEqual(await client.call(`PUT ${key} 1`), { status: 'Ok' });
+  }
+  assert.deepEqual(await client.call('PUT d 1'), {
+    status: 'Error',
+    mesg: messages.txWritesLimit(3),
+  });
+  // Rewriting a key already buffered adds no write.
+  assert.deepEqual(await client.call('DEL a'), { status: 'Ok' });
+  assert.deepEqual(await client.call(`PUT b ${'x'.repeat(4 * kib)}`), {
+    status: 'Error',
+    mesg: messages.txBytesLimit(4 * kib),
+  });
+  assert.deepEqual(await client.call('GET b'), { status: 'Ok', result: '1' });
+  assert.deepEqual(await client.call('COMMIT'), { status: 'Ok' });
+  assert.deepEqual(await client.call('GET a'), { status: 'Error', mesg: 'Key not found!' });
+  assert.deepEqual(await client.call('GET c'), { status: 'Ok', result: '1' });
+  assert.deepEqual(await client.call('GET d'), { status: 'Error', mesg: 'Key not found!' });
+  client.close();
+});

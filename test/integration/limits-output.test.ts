@@ -1,0 +1,146 @@
+/**
+ * Per-client output limits: a client that pipelines requests without reading its replies is
+ * no longer read past --client-output-soft-bytes (TCP pushes back on it), is served again once
+ * it reads, and is closed past --client-output-hard-bytes. The server's memory stays bounded
+ * whatever the client pipelines, including GETs of a large value.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { type TestContext, test } from 'node:test';
+import { Client, sleep } from '../support/client.js';
+import { startServer } from '../support/server-process.js';
+
+const kib = 1024;
+const mib = 1024 * kib;
+
+function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+}
+
+const limits = { timeout: 60_000 };
+
+test(
+  'GETs of a 1 MiB value pipelined without reading: memory bounded, all answered in order',
+  limits,
+  async (t: TestContext) => {
+    const server = await startServer(['--shards', '2', '--client-output-soft-bytes', '4mb']);
+    t.after(() => server.stop());
+    const pid = server.child.pid as number;
+    const client = await Client.connect(server.port);
+    const value = 'v'.repeat(mib);
+    assert.deepEqual(await client.call(`PUT big ${value}`), { status: 'Ok' });
+    const baseline = rssBytes(pid);
+
+    // 400 replies of 1 MiB requested in one write, none read for a second.
+    client.socket.pause();
+    const count = 400;
+    let pipeline = '';
+    for (let i = 0; i < count; i++) pipeline += i % 100 === 99 ? `PUT n${i} ${i}\n` : 'GET big\n';
+    client.write(pipeline);
+    let peak = 0;
+    for (let i = 0; i < 10; i++) {
+      await sleep(100);
+      peak = Math.max(peak, rssBytes(pid));
+    }
+    t.diagnostic(
+      `RSS baseline ${(baseline / mib) | 0} MiB, peak while not reading ${(peak / mib) | 0} MiB`,
+    );
+    assert.ok(peak - baseline < 100 * mib, `RSS grew by ${(peak - baseline) / mib} MiB`);
+
+    // The other clients are served meanwhile.
+    const other = await Client.connect(server.port);
+    assert.deepEqual(await other.call('PING'), { status: 'Ok', result: 'PONG' });
+    other.close();
+
+    client.socket.resume();
+    for (let i = 0; i < count; i += 100) {
+      const lines = await client.readLines(100, 30_000);
+      for (let j = 0; j < 99; j++) {
+        assert.ok(lines[j]?.length === value.length + 30, `reply ${i + j} is the value`);
+      }
+      assert.equal(lines[99], '{"status": "Ok"}');
+    }
+    assert.deepEqual(await client.call('GET n399'), { status: 'Ok', result: '399' });
+    client.close();
+    assert.equal(await server.stop(), 0);
+  },
+);
+
+test(
+  'small pipelined requests without reading: the server stops reading, then resumes',
+  limits,
+  async (t: TestContext) => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--max-line-bytes',
+      '1kb',
+      '--client-output-soft-bytes',
+      '64kb',
+      '--client-output-hard-bytes',
+      '1mb',
+    ]);
+    t.after(() => server.stop());
+    const pid = server.child.pid as number;
+    const client = await Client.connect(server.port);
+    client.socket.pause();
+    const baseline = rssBytes(pid);
+    const line = 'PING\n'.repeat(10_000);
+    let written = 0;
+    // Write until the server stops reading and TCP pushes back on us (or 400 MiB).
+    while (written < 400 * mib && client.socket.write(line)) written += line.length;
+    const stalled = written + line.length;
+    await sleep(300);
+    const peak = rssBytes(pid);
+    assert.ok(stalled < 400 * mib, 'the server kept reading a client that reads nothing');
+    assert.ok(peak - baseline < 64 * mib, `RSS grew by ${(peak - baseline) / mib} MiB`);
+    assert.ok(!server.logs.some((log) => String(log.msg).startsWith('client closed')));
+
+    client.socket.resume();
+    const replies = stalled / 5;
+    for (let read = 0; read < replies; read += 10_000) {
+      const lines = await client.readLines(10_000, 30_000);
+      assert.equal(lines[9_999], '{"status": "Ok", "result": "PONG"}');
+    }
+    client.close();
+    assert.equal(await server.stop(), 0);
+  },
+);
+
+test(
+  'past --client-output-hard-bytes the client is closed and the reason logged',
+  limits,
+  async (t: TestContext) => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--max-line-bytes',
+      '128kb',
+      '--client-output-soft-bytes',
+      '1mb',
+      '--client-output-hard-bytes',
+      '1mb',
+    ]);
+    t.after(() => server.stop());
+    const reader = await Client.connect(server.port);
+    assert.deepEqual(await reader.call(`PUT big ${'v'.repeat(100 * kib)}`), { status: 'Ok' });
+    const client = await Client.connect(server.port);
+    client.socket.pause();
+    client.write('GET big\n'.repeat(2_000));
+    const reason = 'client closed: unread replies passed --client-output-hard-bytes';
+    const deadline = Date.now() + 10_000;
+    while (!server.logs.some((entry) => entry.msg === reason) && Date.now() < deadline) {
+      await sleep(20);
+    }
+    const log = server.logs.find((entry) => entry.msg === reason);
+    assert.ok(log !== undefined, 'the reason is logged');
+    // A paused socket sees the close only once it reads again.
+    client.socket.resume();
+    await client.whenClosed;
+    assert.ok((log.unsentBytes as number) > mib);
+    assert.deepEqual(await reader.call('GET missing'), { status: 'Error', mesg: 'Key not found!' });
+    reader.close();
+    assert.equal(await server.stop(), 0);
+  },
+);
