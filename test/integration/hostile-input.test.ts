@@ -61,7 +61,7 @@ test('NUL bytes, a lone \\r and a value of only spaces get the right replies', a
   ]);
 });
 
-test('a huge key is stored and read back; an unknown command word is echoed shortened', async () => {
+test('a huge key is stored and read back; a huge unknown word is echoed shortened', async () => {
   const key = 'k'.repeat(512 * 1024);
   const word = 'X'.repeat(100_000);
   const replies = await sendRaw(Buffer.from(`PUT ${key} v\nGET ${key}\n${word}\n`), 3);
