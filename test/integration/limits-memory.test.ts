@@ -106,7 +106,7 @@ test('each shard heap limit is above --max-memory, so the guard trips first', as
   client.close();
 });
 
-test('a write past a transaction size limit gets an error; the transaction stays open', async (t) => {
+test('a write past a transaction limit gets an error; the transaction stays open', async (t) => {
   const server = await startServer(['--max-tx-writes', '3', '--max-tx-bytes', '4kb']);
   t.after(() => server.stop());
   const client = await Client.connect(server.port);
