@@ -14,7 +14,8 @@ export const messages = {
   takesNoArguments: (command: string) => `${command} takes no arguments`,
   invalidUtf8: 'command is not valid UTF-8; nothing was stored',
   lineTooLong: (limitBytes: number) =>
-    `line longer than ${formatByteSize(limitBytes)} was dropped; raise --max-line-bytes to allow it`,
+    `line longer than ${formatByteSize(limitBytes)} was dropped; ` +
+    'raise --max-line-bytes to allow it',
   transactionAlreadyOpen: 'a transaction is already open; COMMIT or ROLLBACK it first',
   noTransaction: (command: string) => `${command} without START: no transaction is open`,
   txWritesLimit: (limit: number) =>

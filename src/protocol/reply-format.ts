@@ -18,7 +18,7 @@ export const pongReplyBytes: Buffer = Buffer.from(pongReplyText);
 
 /** Characters JSON must escape, plus U+2028/U+2029, which JSON allows raw but JavaScript
  * parsers before ES2019 did not; SPEC.md asks for them escaped. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point.
 const needsEscape = /["\\\u0000-\u001f\u2028\u2029]/;
 const lineSeparators = /[\u2028\u2029]/g;
 

@@ -9,7 +9,7 @@ import { Client } from '../support/client.js';
 import { runCli, startServer } from '../support/server-process.js';
 
 describe('command line', () => {
-  test('--help lists every flag with its environment variable and default, and exits 0', async () => {
+  test('--help lists every flag with its variable and default, and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     assert.equal(code, 0);
     for (const spec of optionSpecs) {
@@ -20,7 +20,7 @@ describe('command line', () => {
     }
   });
 
-  test('a bad flag value stops start-up naming the flag, the value and what is accepted', async () => {
+  test('a bad flag value stops start-up naming flag, value and what is accepted', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--port', '70000'], /--port '70000'.*whole number from 0 to 65535/],
       [['--shards', '0'], /--shards '0'.*from 1 to 256/],

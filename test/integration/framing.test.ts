@@ -56,15 +56,21 @@ describe('framing', () => {
   });
 
   test('input split at every byte position gives the same replies', async () => {
-    const script = Buffer.from(
-      'PUT split-说 héllo wörld 😀\r\nGET split-说\nSTART\nPUT split-2 ünïcode\r\n' +
-        'GET split-2\nCOMMIT\nGET split-2\nDEL split-说\nGET split-说\nBOGUS\n',
-    );
+    // Each connection uses keys of its own (same length), so parallel runs cannot race.
+    const scriptFor = (tag: number) => {
+      const k = `split-${String(tag).padStart(4, '0')}`;
+      return Buffer.from(
+        `PUT ${k}-说 héllo wörld 😀\r\nGET ${k}-说\nSTART\nPUT ${k}-2 ünïcode\r\n` +
+          `GET ${k}-2\nCOMMIT\nGET ${k}-2\nDEL ${k}-说\nGET ${k}-说\nBOGUS\n`,
+      );
+    };
+    const script = scriptFor(0);
     const reference = await Client.connect(server.port);
     reference.write(script);
     const expected = await reference.readLines(10);
     reference.close();
-    assert.deepEqual(JSON.parse(expected[1] as string), { status: 'Ok', result: 'héllo wörld 😀' });
+    const stored = JSON.parse(expected[1] as string);
+    assert.deepEqual(stored, { status: 'Ok', result: 'héllo wörld 😀' });
 
     // Every cut point, including inside each multi-byte character; a few connections at once.
     const cuts = Array.from({ length: script.length - 1 }, (_, i) => i + 1);
@@ -73,9 +79,10 @@ describe('framing', () => {
       await Promise.all(
         cuts.slice(i, i + parallel).map(async (cut) => {
           const client = await Client.connect(server.port);
-          client.write(script.subarray(0, cut));
+          const own = scriptFor(cut);
+          client.write(own.subarray(0, cut));
           await sleep(5);
-          client.write(script.subarray(cut));
+          client.write(own.subarray(cut));
           assert.deepEqual(await client.readLines(10), expected, `cut at byte ${cut}`);
           client.close();
         }),

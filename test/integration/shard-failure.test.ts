@@ -21,7 +21,7 @@ describe('shard failure', () => {
     assert.equal(await server.stop(), 0);
   });
 
-  test('a killed shard restarts empty, its waiting commands get an Error, others go on', async () => {
+  test('a killed shard restarts empty, its waiting commands fail, others go on', async () => {
     const [lost] = await keysOnShard(2, 0, 1, 'sf-lost');
     const [kept] = await keysOnShard(2, 1, 1, 'sf-kept');
     const client = await Client.connect(server.port);

@@ -4,12 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { messages } from '../../src/protocol/messages.js';
+import { errorReplyText } from '../../src/protocol/reply-format.js';
 import { Client, sleep } from '../support/client.js';
 import { pick, seededRandom } from '../support/random.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
 
 const ok = '{"status": "Ok"}';
 const notFound = { status: 'Error', mesg: 'Key not found!' };
+const errorLine = (mesg: string) => errorReplyText(mesg).trimEnd();
 
 async function locksHeld(port: number): Promise<string> {
   const client = await Client.connect(port);
@@ -27,7 +30,7 @@ describe('transactions', () => {
     assert.equal(await server.stop(), 0);
   });
 
-  test('a transaction reads its own buffered writes, others see them only after COMMIT', async () => {
+  test('a transaction reads its own writes; others see them only after COMMIT', async () => {
     const writer = await Client.connect(server.port);
     const reader = await Client.connect(server.port);
     await writer.request('PUT ryw-a old');
@@ -233,17 +236,11 @@ describe('transactions', () => {
         expected = ok;
       } else if (roll < 0.84) {
         command = 'START';
-        expected =
-          tx === null
-            ? ok
-            : '{"status": "Error", "mesg": "a transaction is already open; COMMIT or ROLLBACK it first"}';
+        expected = tx === null ? ok : errorLine(messages.transactionAlreadyOpen);
         if (tx === null) open[c] = new Map();
       } else if (roll < 0.94) {
         command = 'COMMIT';
-        expected =
-          tx === null
-            ? '{"status": "Error", "mesg": "COMMIT without START: no transaction is open"}'
-            : ok;
+        expected = tx === null ? errorLine(messages.noTransaction('COMMIT')) : ok;
         for (const [k, v] of tx ?? []) {
           if (v === null) committed.delete(k);
           else committed.set(k, v);
@@ -251,10 +248,7 @@ describe('transactions', () => {
         open[c] = null;
       } else {
         command = 'ROLLBACK';
-        expected =
-          tx === null
-            ? '{"status": "Error", "mesg": "ROLLBACK without START: no transaction is open"}'
-            : ok;
+        expected = tx === null ? errorLine(messages.noTransaction('ROLLBACK')) : ok;
         open[c] = null;
       }
       const reply = await (clients[c] as Client).request(command);

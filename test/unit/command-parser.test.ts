@@ -7,14 +7,14 @@ function parse(text: string | Buffer): Command {
   return parseCommand(typeof text === 'string' ? Buffer.from(text) : text);
 }
 
-function keyOf(text: string): string {
+function keyText(text: string): string {
   const line = Buffer.from(text);
   const command = parseCommand(line);
   assert.ok('keyStart' in command, `no key in ${JSON.stringify(command)}`);
   return line.toString('utf8', command.keyStart, command.keyEnd);
 }
 
-function valueOf(text: string): string {
+function valueText(text: string): string {
   const line = Buffer.from(text);
   const command = parseCommand(line);
   assert.equal(command.kind, 'PUT');
@@ -31,24 +31,24 @@ describe('command parser', () => {
   });
 
   test('a PUT value keeps inner spaces and loses the trailing ones', () => {
-    assert.equal(valueOf('PUT   a    3 * 3 = 9 '), '3 * 3 = 9');
-    assert.equal(keyOf('PUT   a    3 * 3 = 9 '), 'a');
-    assert.equal(valueOf('PUT k \t a\t b \t'), 'a\t b');
+    assert.equal(valueText('PUT   a    3 * 3 = 9 '), '3 * 3 = 9');
+    assert.equal(keyText('PUT   a    3 * 3 = 9 '), 'a');
+    assert.equal(valueText('PUT k \t a\t b \t'), 'a\t b');
   });
 
   test('spaces and tabs before the command word are ignored', () => {
-    assert.equal(keyOf(' \t GET\tkey'), 'key');
+    assert.equal(keyText(' \t GET\tkey'), 'key');
   });
 
   test('only spaces and tabs separate words', () => {
     // NBSP, vertical tab and U+3000 are part of the key.
-    assert.equal(keyOf('GET a\u00a0b'), 'a\u00a0b');
-    assert.equal(keyOf('GET a\u000bb'), 'a\u000bb');
-    assert.equal(keyOf('GET a\u3000b'), 'a\u3000b');
+    assert.equal(keyText('GET a\u00a0b'), 'a\u00a0b');
+    assert.equal(keyText('GET a\u000bb'), 'a\u000bb');
+    assert.equal(keyText('GET a\u3000b'), 'a\u3000b');
   });
 
   test('keys are case-sensitive bytes', () => {
-    assert.equal(keyOf('GET Key'), 'Key');
+    assert.equal(keyText('GET Key'), 'Key');
   });
 
   test('a blank line or one of only spaces and tabs is blank', () => {
