@@ -51,7 +51,7 @@ test('a shard killed under load: the server keeps serving and no commit is half-
   }
   running = false;
   await Promise.all(work);
-  assert.ok(server.logs.some((log) => String(log.msg).startsWith('shard failed')));
+  await server.waitForLog((log) => String(log.msg).startsWith('shard failed'));
   for (const message of errors) assert.match(message, /shard \d failed/);
   assert.deepEqual(tornPairs, []);
   // Serving as before, no lock left behind.

@@ -19,7 +19,7 @@ test('the client over --max-clients gets one error and is closed; the others go 
   await refused.whenClosed;
   assert.deepEqual(refused.unreadLines, [errorReplyText(messages.tooManyClients(3)).trimEnd()]);
   assert.equal(refused.partialLine, '');
-  assert.ok(server.logs.some((log) => log.msg === 'client refused: too many clients'));
+  await server.waitForLog((log) => log.msg === 'client refused: too many clients');
   for (const client of inside) assert.deepEqual(await client.call('PING'), PONG);
 
   // A place freed is a place for the next client.

@@ -37,8 +37,7 @@ describe('shard failure', () => {
     assert.deepEqual(await client.call(`GET ${kept}`), { status: 'Ok', result: 'b' });
     assert.equal(await client.request(`PUT ${lost} again`), ok);
     assert.deepEqual(await client.call(`GET ${lost}`), { status: 'Ok', result: 'again' });
-    const failureLog = server.logs.find((line) => line.level === 50 && line.shard === 0);
-    assert.ok(failureLog, 'the shard failure is logged at error level');
+    const failureLog = await server.waitForLog((line) => line.level === 50 && line.shard === 0);
     assert.match(failureLog.msg, /restarted empty/);
     client.close();
   });

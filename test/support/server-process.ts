@@ -19,6 +19,9 @@ export interface RunningServer {
   logs: LogLine[];
   /** stdout text that was not JSON (should stay empty). */
   strayOutput: string[];
+  /** Resolves with the first log line that matches, waiting for it to arrive (log lines
+   * travel through a pipe, so they can come after the reply that followed them). */
+  waitForLog(matches: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   exited: Promise<number | null>;
@@ -72,6 +75,15 @@ export async function startServer(
     logs,
     strayOutput,
     exited,
+    async waitForLog(matches, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find(matches);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error('expected log line did not come');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
