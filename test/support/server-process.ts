@@ -3,9 +3,17 @@
  * would, and reads its JSON log lines. Tests talk to it only over TCP.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+
+/** Servers still running. A test that fails before it stops its server would otherwise leave
+ * the process (and so the whole test file) hanging; after the file's tests, they are killed. */
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export interface LogLine {
   level: number;
@@ -39,8 +47,12 @@ export async function startServer(
   const logs: LogLine[] = [];
   const strayOutput: string[] = [];
   let buffered = '';
+  running.add(child);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
   );
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.setEncoding('utf8');
