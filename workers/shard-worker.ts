@@ -10,7 +10,6 @@
  * linearizable. A shard never waits on another shard.
  */
 import { isUtf8 } from 'node:buffer';
-import { getHeapStatistics } from 'node:v8';
 import { Piscina } from 'piscina';
 import { messages } from '../src/protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
@@ -40,8 +39,6 @@ export default function runBatch(request: ShardBatchRequest) {
   const result: ShardBatchResult = {
     ends,
     bytes: replyBytes,
-    heapUsedBytes: getHeapStatistics().used_heap_size,
-    keyCount: store.size,
   };
   // Transfers both arrays back instead of copying them (piscina's movable-value protocol).
   const movable = {

@@ -245,7 +245,10 @@ export class Coordinator {
       );
       const failed = [...parts.keys()].filter((_, i) => outcomes[i]?.status === 'rejected');
       if (failed.length === 0) {
-        for (const shard of parts.keys()) this.sendControl(shard, OpCode.txForget, txId);
+        // The undo records are dropped with the shards' next batches: no message of its own.
+        for (const shard of parts.keys()) {
+          (this.shards[shard] as ShardHandle).batch.addControlOp(OpCode.txForget, txId, 0, null);
+        }
         return okReplyBytes;
       }
       const survivors = [...parts.keys()].filter((shard) => !failed.includes(shard));

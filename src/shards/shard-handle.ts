@@ -33,9 +33,6 @@ export class ShardHandle {
   readonly index: number;
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   readonly batch = new BatchBuilder();
-  /** The shard's V8 heap in use, as of its last answer (for the memory limit). */
-  heapUsedBytes = 0;
-  keyCount = 0;
   failures = 0;
   private readonly pool: Piscina<ShardBatchRequest, ShardBatchResult>;
   private readonly logger: Logger;
@@ -88,6 +85,8 @@ export class ShardHandle {
   /** Resolves when nothing is queued or in flight (used by shutdown and tests). */
   whenIdle(): Promise<void> {
     if (this.batchesInFlight === 0 && this.batch.isEmpty) return Promise.resolve();
+    // Rows that ride along with the next batch (a commit's txForget) must not wait forever.
+    this.scheduleFlush();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -108,8 +107,6 @@ export class ShardHandle {
         // Both arrays were made for this batch (BatchBuilder.take), never shared.
         transferList: [request.ops.buffer as ArrayBuffer, request.bytes.buffer as ArrayBuffer],
       });
-      this.heapUsedBytes = result.heapUsedBytes;
-      this.keyCount = result.keyCount;
       deliver(result, sinks);
     } catch (error) {
       if (error !== this.lastFailure) this.onFailure(error as Error);
@@ -127,8 +124,6 @@ export class ShardHandle {
   private onFailure(error: Error): void {
     this.lastFailure = error;
     this.failures++;
-    this.heapUsedBytes = 0;
-    this.keyCount = 0;
     this.logger.error(
       { shard: this.index, err: error, failures: this.failures },
       'shard failed; restarted empty, its keys are lost (no persistence)',

@@ -46,9 +46,6 @@ export interface ShardBatchResult {
   /** End offset in `bytes` of each operation's reply. */
   ends: Uint32Array;
   bytes: Uint8Array;
-  /** The shard's heap in use after the batch, for the memory limit (V8 used_heap_size). */
-  heapUsedBytes: number;
-  keyCount: number;
 }
 
 /** Given to each shard thread at start (piscina workerData). */

@@ -8,11 +8,18 @@ import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
-/** Servers still running. A test that fails before it stops its server would otherwise leave
- * the process (and so the whole test file) hanging; after the file's tests, they are killed. */
+/**
+ * A test that fails before it stops its server would leave the file's process waiting on the
+ * child forever. After the file's tests, servers still running get a grace period for the
+ * file's own `after` hooks to stop them, then are killed. The timer is unref'd: it never keeps
+ * a finished file alive by itself.
+ */
 const running = new Set<ChildProcess>();
+const leftoverKillDelayMs = 10_000;
 after(() => {
-  for (const child of running) child.kill('SIGKILL');
+  setTimeout(() => {
+    for (const child of running) child.kill('SIGKILL');
+  }, leftoverKillDelayMs).unref();
 });
 
 export interface LogLine {
@@ -47,13 +54,11 @@ export async function startServer(
   const logs: LogLine[] = [];
   const strayOutput: string[] = [];
   let buffered = '';
-  running.add(child);
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
+    child.once('exit', (code) => resolve(code)),
   );
+  running.add(child);
+  void exited.then(() => running.delete(child));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (text: string) => {
