@@ -3,19 +3,21 @@
  * of a pool, so every shard has a pool of exactly one thread, and a key always reaches the
  * thread that owns it (src/shards/shard-handle.ts).
  *
- * Each task is a whole batch of operations gathered by the main thread in one event-loop turn.
- * The shard decodes and validates keys and values, executes, and formats every reply line, so
- * the main thread does as little per command as possible. Operations run in the order they
- * appear, which is the order the main thread received them: single commands on a key are
- * linearizable. A shard never waits on another shard.
+ * The thread's one piscina task hands it a MessagePort; every batch of operations, gathered by
+ * the main thread in one event-loop turn, then arrives on that port. The shard decodes and
+ * validates keys and values, executes, and formats every reply line, so the main thread does
+ * as little per command as possible. Operations run in the order they arrive, which is the
+ * order the main thread received them: single commands on a key are linearizable. A shard
+ * never waits on another shard.
  */
 import { isUtf8 } from 'node:buffer';
-import { Piscina } from 'piscina';
+import type { MessagePort } from 'node:worker_threads';
 import { messages } from '../src/protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
 import {
   OpCode,
   opFieldCount,
+  type ShardAttachRequest,
   type ShardBatchRequest,
   type ShardBatchResult,
 } from '../src/shards/shard-messages.js';
@@ -26,8 +28,25 @@ const store = new ShardStore();
 const replies = new ReplyWriter();
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
+let attachedPort: MessagePort | null = null;
 
-export default function runBatch(request: ShardBatchRequest) {
+/** The piscina task: start serving batches from the main thread's port. */
+export default function attach(request: ShardAttachRequest): 'attached' {
+  if (attachedPort !== null) throw new Error('shard thread attached twice');
+  const port = request.port;
+  attachedPort = port;
+  port.on('message', (batch: ShardBatchRequest) => {
+    const result = runBatch(batch);
+    // The reply arrays were made for this result (ReplyWriter.finish): transfer, not copy.
+    port.postMessage(result, [
+      result.ends.buffer as ArrayBuffer,
+      result.bytes.buffer as ArrayBuffer,
+    ]);
+  });
+  return 'attached';
+}
+
+function runBatch(request: ShardBatchRequest): ShardBatchResult {
   const { ops, opCount } = request;
   const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.length);
   replies.begin(opCount);
@@ -36,16 +55,7 @@ export default function runBatch(request: ShardBatchRequest) {
     row += runOperation(ops, row * opFieldCount, bytes);
   }
   const { ends, bytes: replyBytes } = replies.finish();
-  const result: ShardBatchResult = {
-    ends,
-    bytes: replyBytes,
-  };
-  // Transfers both arrays back instead of copying them (piscina's movable-value protocol).
-  const movable = {
-    [Piscina.transferableSymbol]: [ends.buffer, replyBytes.buffer],
-    [Piscina.valueSymbol]: result,
-  };
-  return Piscina.move(movable as unknown as Parameters<typeof Piscina.move>[0]);
+  return { seq: request.seq, ends, bytes: replyBytes };
 }
 
 /** Runs the operation at `at` (an index into ops) and returns how many rows it used. */

@@ -57,8 +57,9 @@ export class BatchBuilder {
 
   /** Hands over the batch and starts an empty one. The arrays are exact-size copies so they
    * can be transferred to the shard while this builder keeps its buffers. */
-  take(): { request: ShardBatchRequest; sinks: Array<OpSink | null> } {
+  take(seq: number): { request: ShardBatchRequest; sinks: Array<OpSink | null> } {
     const request: ShardBatchRequest = {
+      seq,
       ops: this.ops.slice(0, this.rowCount * opFieldCount),
       opCount: this.rowCount,
       bytes: new Uint8Array(this.bytes.subarray(0, this.byteCount)),

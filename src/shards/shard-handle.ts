@@ -1,24 +1,28 @@
 /**
  * The main thread's handle on one shard: a piscina pool of exactly one thread (so the thread
- * that owns the shard's Map is the only one that ever sees its keys) and the batch being
- * gathered for it.
+ * that owns the shard's Map is the only one that ever sees its keys), the MessagePort batches
+ * travel on, and the batch being gathered.
  *
  * No thread hop per command: operations are gathered during one event-loop turn and sent as
- * one piscina task per shard (FINDINGS.md: a `run()` per command caps the server near 25k
- * ops/s). At most `shardBatchesInFlightMax` batches are in flight; meanwhile the next batch
- * grows, so batches get larger exactly when the shard is busy. Batches are sent and answered in
- * order, so operations reach the shard in the order the main thread queued them.
+ * one message per shard (FINDINGS.md: a piscina `run()` per command caps the server near 25k
+ * ops/s). Batches go over a MessagePort handed to the thread at start, not as piscina tasks:
+ * at the small batches of P=1 traffic, piscina's per-task bookkeeping on both threads cost
+ * about as much as the work (bench/run.ts, P=1 and the transaction mix). Piscina still starts,
+ * supervises and restarts the thread. At most `shardBatchesInFlightMax` batches are in flight;
+ * meanwhile the next batch grows, so batches get larger exactly when the shard is busy. A port
+ * delivers in order, so operations reach the shard in the order the main thread queued them.
  *
  * When the thread dies (a crash, a V8 heap limit), every operation of its unanswered batches
- * gets an error, piscina starts a new, empty thread, and batches after that go to it.
+ * gets an error, piscina starts a new, empty thread, a new port is handed to it, and batches
+ * queued meanwhile go to it.
  */
-
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import { shardBatchesInFlightMax } from '../config/bounds.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
-import type { ShardBatchRequest, ShardBatchResult, ShardWorkerData } from './shard-messages.js';
+import type { ShardAttachRequest, ShardBatchResult, ShardWorkerData } from './shard-messages.js';
 
 const workerFile = new URL('../../workers/shard-worker.js', import.meta.url).href;
 
@@ -29,17 +33,24 @@ export interface ShardHandleOptions {
   logger: Logger;
 }
 
+interface BatchInFlight {
+  seq: number;
+  sinks: Array<OpSink | null>;
+}
+
 export class ShardHandle {
   readonly index: number;
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   readonly batch = new BatchBuilder();
   failures = 0;
-  private readonly pool: Piscina<ShardBatchRequest, ShardBatchResult>;
+  private readonly pool: Piscina<ShardAttachRequest, 'attached'>;
   private readonly logger: Logger;
-  private batchesInFlight = 0;
-  /** piscina rejects every unanswered batch of a dead thread with the same error: log once. */
-  private lastFailure: unknown = null;
+  /** The port to the live thread; null while a new thread is being attached. */
+  private port: MessagePort | null = null;
+  private readonly inFlight: BatchInFlight[] = [];
+  private nextSeq = 1;
   private flushScheduled = false;
+  private closing = false;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(options: ShardHandleOptions) {
@@ -52,24 +63,25 @@ export class ShardHandle {
       minThreads: 1,
       maxThreads: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // Batches run synchronously in the thread, in arrival order; two in flight overlap the
-      // hop of one with the work of the other.
-      concurrentTasksPerWorker: shardBatchesInFlightMax,
-      // 'sync' would park the thread in Atomics.wait between tasks (FINDINGS.md).
+      concurrentTasksPerWorker: 1,
+      // 'sync' would park the thread in Atomics.wait, where a port never delivers (FINDINGS.md).
       atomics: 'disabled',
       recordTiming: false,
       workerHistogram: false,
-      maxQueue: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: options.heapMbMax },
       workerData,
     });
-    // A thread that dies with no batch in flight is reported here rather than through a task.
-    this.pool.on('error', (error: Error) => this.onFailure(error));
+    this.pool.on('workerDestroy', () => this.onThreadLost());
+    // An uncaught error in a thread with no task running is reported here; the thread is
+    // then destroyed, which onThreadLost handles.
+    this.pool.on('error', (error: Error) => {
+      this.logger.error({ shard: this.index, err: error }, 'shard thread error');
+    });
   }
 
-  /** Waits until the thread has loaded its module, so the first batches run in order. */
+  /** Starts the thread and hands it its port. */
   async start(): Promise<void> {
-    await this.send(new BatchBuilder());
+    await this.attach();
   }
 
   /** Called after operations were added to `batch`: sends it at the end of this turn. */
@@ -84,50 +96,78 @@ export class ShardHandle {
 
   /** Resolves when nothing is queued or in flight (used by shutdown and tests). */
   whenIdle(): Promise<void> {
-    if (this.batchesInFlight === 0 && this.batch.isEmpty) return Promise.resolve();
+    if (this.inFlight.length === 0 && this.batch.isEmpty) return Promise.resolve();
     // Rows that ride along with the next batch (a commit's txForget) must not wait forever.
     this.scheduleFlush();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.port?.close();
     await this.pool.destroy();
   }
 
+  private async attach(): Promise<void> {
+    const { port1, port2 } = new MessageChannel();
+    const request: ShardAttachRequest = { port: port2 };
+    await this.pool.run(request, { transferList: [port2] });
+    port1.on('message', (result: ShardBatchResult) => this.onResult(result));
+    this.port = port1;
+    this.flush();
+  }
+
   private flush(): void {
-    if (this.batch.isEmpty || this.batchesInFlight >= shardBatchesInFlightMax) return;
-    void this.send(this.batch);
+    const port = this.port;
+    if (port === null || this.batch.isEmpty) return;
+    if (this.inFlight.length >= shardBatchesInFlightMax) return;
+    const seq = this.nextSeq++;
+    const { request, sinks } = this.batch.take(seq);
+    this.inFlight.push({ seq, sinks });
+    // Both arrays were made for this batch (BatchBuilder.take), never shared: transfer them.
+    port.postMessage(request, [
+      request.ops.buffer as ArrayBuffer,
+      request.bytes.buffer as ArrayBuffer,
+    ]);
   }
 
-  private async send(builder: BatchBuilder): Promise<void> {
-    const { request, sinks } = builder.take();
-    this.batchesInFlight++;
-    try {
-      const result = await this.pool.run(request, {
-        // Both arrays were made for this batch (BatchBuilder.take), never shared.
-        transferList: [request.ops.buffer as ArrayBuffer, request.bytes.buffer as ArrayBuffer],
-      });
-      deliver(result, sinks);
-    } catch (error) {
-      if (error !== this.lastFailure) this.onFailure(error as Error);
-      const message = messages.shardFailed(this.index);
-      for (const sink of sinks) sink?.reject(message);
-    } finally {
-      this.batchesInFlight--;
-      this.flush();
-      if (this.batchesInFlight === 0 && this.batch.isEmpty) {
-        for (const wake of this.idleWaiters.splice(0)) wake();
-      }
-    }
+  private onResult(result: ShardBatchResult): void {
+    const batch = this.inFlight[0];
+    // A result of a thread already declared lost was failed already; ignore it.
+    if (batch === undefined || batch.seq !== result.seq) return;
+    this.inFlight.shift();
+    deliver(result, batch.sinks);
+    this.flush();
+    this.wakeIfIdle();
   }
 
-  private onFailure(error: Error): void {
-    this.lastFailure = error;
+  private onThreadLost(): void {
+    if (this.closing) return;
     this.failures++;
+    this.port?.close();
+    this.port = null;
     this.logger.error(
-      { shard: this.index, err: error, failures: this.failures },
+      { shard: this.index, failures: this.failures, batchesLost: this.inFlight.length },
       'shard failed; restarted empty, its keys are lost (no persistence)',
     );
+    const message = messages.shardFailed(this.index);
+    for (const batch of this.inFlight.splice(0)) {
+      for (const sink of batch.sinks) sink?.reject(message);
+    }
+    // piscina starts the replacement thread right after this event; hand it a new port.
+    setImmediate(() => {
+      this.attach().catch((error: unknown) => {
+        this.logger.fatal({ shard: this.index, err: error }, 'shard could not be restarted');
+        process.exit(1);
+      });
+    });
+    this.wakeIfIdle();
+  }
+
+  private wakeIfIdle(): void {
+    if (this.inFlight.length === 0 && this.batch.isEmpty) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
   }
 }
 

@@ -2,12 +2,17 @@
  * Everything that crosses between the main thread and a shard thread, typed once for both
  * sides (STYLE.md section 3).
  *
+ * At start the main thread hands the thread a MessagePort (ShardAttachRequest, the only piscina
+ * task); every batch then travels on that port.
+ *
  * One message carries a whole batch: every operation the main thread gathered for this shard
  * during one event-loop turn. Operations are rows of `opFieldCount` integers in `ops`; keys and
  * values are byte ranges of `bytes`. The two typed arrays are transferred, not copied. The
  * answer has one reply per operation, in order: reply i is `bytes[ends[i-1] .. ends[i])`, an
  * already formatted reply line (or empty for operations that only acknowledge).
  */
+
+import type { MessagePort } from 'node:worker_threads';
 
 /** Operation codes, the first field of a row. */
 export const OpCode = {
@@ -35,7 +40,14 @@ export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const opFieldCount = 5;
 
+/** The one piscina task a shard thread gets: the port its batches arrive on. */
+export interface ShardAttachRequest {
+  port: MessagePort;
+}
+
 export interface ShardBatchRequest {
+  /** Numbers batches on one port, so a result can be matched to its batch. */
+  seq: number;
   /** opCount rows of opFieldCount integers. */
   ops: Int32Array;
   opCount: number;
@@ -43,6 +55,7 @@ export interface ShardBatchRequest {
 }
 
 export interface ShardBatchResult {
+  seq: number;
   /** End offset in `bytes` of each operation's reply. */
   ends: Uint32Array;
   bytes: Uint8Array;
