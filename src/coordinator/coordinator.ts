@@ -26,6 +26,7 @@ import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
+import { runCommit } from './commit.js';
 import { LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
 import { type BufferedWrite, Transaction } from './transaction.js';
@@ -133,7 +134,24 @@ export class Coordinator {
     }
     this.memory.noteWrite(cost);
     const slot = session.replies.reserve();
-    return this.runCommit(transaction).then((reply) => slot.resolve(reply));
+    this.commitsInFlight++;
+    return new Promise((finished) => {
+      runCommit({
+        txId: this.nextTxId++,
+        writes: transaction.writesInLockOrder(),
+        locks: this.locks,
+        shards: this.shards,
+        done: (outcome) => {
+          this.commitsInFlight--;
+          slot.resolve(
+            outcome.applied
+              ? okReplyBytes
+              : errorReplyBytes(messages.commitShardFailed(outcome.failedShard)),
+          );
+          finished();
+        },
+      });
+    });
   }
 
   /** DEBUG commands, for tests only (--enable-debug-commands). */
@@ -231,76 +249,4 @@ export class Coordinator {
       session.replies.push(okReplyBytes);
     }
   }
-
-  private async runCommit(transaction: Transaction): Promise<Uint8Array> {
-    const txId = this.nextTxId++;
-    const writes = transaction.writesInLockOrder();
-    const keyIds = writes.map((write) => write.keyId);
-    this.commitsInFlight++;
-    await new Promise<void>((granted) => this.locks.acquireAll(txId, keyIds, granted));
-    try {
-      const parts = groupByShard(writes);
-      const outcomes = await Promise.allSettled(
-        [...parts].map(([shard, part]) => this.sendCommitPart(txId, shard, part)),
-      );
-      const failed = [...parts.keys()].filter((_, i) => outcomes[i]?.status === 'rejected');
-      if (failed.length === 0) {
-        // The undo records are dropped with the shards' next batches: no message of its own.
-        for (const shard of parts.keys()) {
-          (this.shards[shard] as ShardHandle).batch.addControlOp(OpCode.txForget, txId, 0, null);
-        }
-        return okReplyBytes;
-      }
-      const survivors = [...parts.keys()].filter((shard) => !failed.includes(shard));
-      await Promise.allSettled(
-        survivors.map((shard) => this.sendControl(shard, OpCode.txUndo, txId)),
-      );
-      return errorReplyBytes(messages.commitShardFailed(failed[0] as number));
-    } finally {
-      this.locks.releaseAll(txId, keyIds);
-      this.commitsInFlight--;
-    }
-  }
-
-  /** Sends one shard its part of a commit; resolves when the shard has applied it. */
-  private sendCommitPart(txId: number, shard: number, writes: BufferedWrite[]): Promise<void> {
-    const handle = this.shards[shard] as ShardHandle;
-    return new Promise((resolve, reject) => {
-      const sink: OpSink = {
-        resolve: () => resolve(),
-        reject: (message) => reject(new Error(message)),
-      };
-      handle.batch.addControlOp(OpCode.txApply, txId, writes.length, sink);
-      for (const write of writes) {
-        if (write.value === null) {
-          handle.batch.addKeyOp(OpCode.txDel, write.key, 0, write.key.length, null);
-        } else {
-          handle.batch.addPutOp(OpCode.txPut, write.key, write.value, null);
-        }
-      }
-      handle.scheduleFlush();
-    });
-  }
-
-  private sendControl(shard: number, code: OpCode, txId: number): Promise<void> {
-    const handle = this.shards[shard] as ShardHandle;
-    return new Promise((resolve) => {
-      // A shard that fails here lost its keys anyway; either outcome ends the wait.
-      handle.batch.addControlOp(code, txId, 0, {
-        resolve: () => resolve(),
-        reject: () => resolve(),
-      });
-      handle.scheduleFlush();
-    });
-  }
-}
-
-function groupByShard(writes: readonly BufferedWrite[]): Map<number, BufferedWrite[]> {
-  const parts = new Map<number, BufferedWrite[]>();
-  for (const write of writes) {
-    const part = parts.get(write.shard);
-    if (part === undefined) parts.set(write.shard, [write]);
-    else part.push(write);
-  }
-  return parts;
 }

@@ -1,0 +1,119 @@
+/**
+ * One COMMIT, as two-phase locking across shards:
+ *
+ * 1. Lock every key of the write set, one by one, in the global order (shard index, then key
+ *    bytes); a key another commit holds is waited for (lock-table.ts).
+ * 2. Send each shard its part, all in the same event-loop turn. A shard records the previous
+ *    value of each key it writes (its undo record) before writing.
+ * 3. When every shard has acknowledged: the commit is done. The shards drop their undo records
+ *    with their next batch, and the locks are released.
+ *    When a shard failed instead: the shards that applied their part undo it, and only then are
+ *    the locks released, so no client ever read a key of the half-applied commit.
+ *
+ * Written with callbacks and counters rather than promises: it runs once per transaction on
+ * the main thread (bench/run.ts, the transaction mix).
+ */
+import type { OpSink } from '../shards/batch-builder.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import { OpCode } from '../shards/shard-messages.js';
+import type { LockTable } from './lock-table.js';
+import type { BufferedWrite } from './transaction.js';
+
+export type CommitOutcome = { applied: true } | { applied: false; failedShard: number };
+
+export interface CommitRequest {
+  txId: number;
+  /** The write set, already in the global lock order. */
+  writes: readonly BufferedWrite[];
+  locks: LockTable;
+  shards: readonly ShardHandle[];
+  done: (outcome: CommitOutcome) => void;
+}
+
+export function runCommit(request: CommitRequest): void {
+  const { txId, writes, locks } = request;
+  const keyIds = writes.map((write) => write.keyId);
+  locks.acquireAll(txId, keyIds, () => {
+    applyParts(request, (outcome) => {
+      locks.releaseAll(txId, keyIds);
+      request.done(outcome);
+    });
+  });
+}
+
+function applyParts(request: CommitRequest, finished: (outcome: CommitOutcome) => void): void {
+  const parts = groupByShard(request.writes);
+  const applied: number[] = [];
+  let failedShard = -1;
+  let unanswered = parts.size;
+  const partAnswered = (shard: number, ok: boolean) => {
+    if (ok) applied.push(shard);
+    else if (failedShard === -1) failedShard = shard;
+    if (--unanswered > 0) return;
+    if (failedShard === -1) {
+      for (const done of applied) forget(request, done);
+      finished({ applied: true });
+    } else {
+      undo(request, applied, () => finished({ applied: false, failedShard }));
+    }
+  };
+  for (const [shard, part] of parts) sendPart(request, shard, part, partAnswered);
+}
+
+/** Sends one shard its part of the commit: a txApply row, then one row per write. */
+function sendPart(
+  request: CommitRequest,
+  shard: number,
+  writes: readonly BufferedWrite[],
+  answered: (shard: number, ok: boolean) => void,
+): void {
+  const handle = request.shards[shard] as ShardHandle;
+  const sink: OpSink = {
+    resolve: () => answered(shard, true),
+    reject: () => answered(shard, false),
+  };
+  handle.batch.addControlOp(OpCode.txApply, request.txId, writes.length, sink);
+  for (const write of writes) {
+    if (write.value === null) {
+      handle.batch.addKeyOp(OpCode.txDel, write.key, 0, write.key.length, null);
+    } else {
+      handle.batch.addPutOp(OpCode.txPut, write.key, write.value, null);
+    }
+  }
+  handle.scheduleFlush();
+}
+
+/** The undo record is no longer needed; it rides with the shard's next batch. */
+function forget(request: CommitRequest, shard: number): void {
+  (request.shards[shard] as ShardHandle).batch.addControlOp(OpCode.txForget, request.txId, 0, null);
+}
+
+function undo(request: CommitRequest, shards: readonly number[], undone: () => void): void {
+  let unanswered = shards.length;
+  if (unanswered === 0) {
+    undone();
+    return;
+  }
+  // A shard that fails during its undo lost its keys anyway: either answer ends the wait.
+  const answered = () => {
+    if (--unanswered === 0) undone();
+  };
+  for (const shard of shards) {
+    const handle = request.shards[shard] as ShardHandle;
+    handle.batch.addControlOp(OpCode.txUndo, request.txId, 0, {
+      resolve: answered,
+      reject: answered,
+    });
+    handle.scheduleFlush();
+  }
+}
+
+function groupByShard(writes: readonly BufferedWrite[]): Map<number, BufferedWrite[]> {
+  const parts = new Map<number, BufferedWrite[]>();
+  for (const write of writes) {
+    const part = parts.get(write.shard);
+    if (part === undefined) parts.set(write.shard, [write]);
+    else part.push(write);
+  }
+  return parts;
+}
