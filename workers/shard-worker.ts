@@ -11,6 +11,8 @@
  * never waits on another shard.
  */
 import { isUtf8 } from 'node:buffer';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { messages } from '../src/protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
@@ -29,6 +31,11 @@ const replies = new ReplyWriter();
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
 let attachedPort: MessagePort | null = null;
+
+// A full collection on request (OpCode.collectGarbage). The flag only installs `gc` in
+// contexts made after it is set, hence the new context; it does not change how V8 collects.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** The piscina task: start serving batches from the main thread's port. */
 export default function attach(request: ShardAttachRequest): 'attached' {
@@ -97,6 +104,10 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
       return 1;
     case OpCode.crash:
       process.exit(a);
+      return 1;
+    case OpCode.collectGarbage:
+      collectGarbage();
+      replies.writeEmpty();
       return 1;
     default:
       // A row the main thread should never send: a programmer error, so the shard stops and

@@ -56,7 +56,12 @@ export class Coordinator {
     this.shards = options.shards;
     this.router = options.router;
     this.config = options.config;
-    this.memory = new MemoryGuard(options.config.dataMemoryBytesMax);
+    this.memory = new MemoryGuard(options.config.dataMemoryBytesMax, () => {
+      for (const shard of this.shards) {
+        shard.batch.addControlOp(OpCode.collectGarbage, 0, 0, null);
+        shard.scheduleFlush();
+      }
+    });
   }
 
   get activeCommits(): number {

@@ -8,13 +8,15 @@
  * make room.
  *
  * RSS falls only once V8 has collected what DEL freed, and an idle shard allocates nothing that
- * would start a collection. Measured (256mb limit, 10 MiB values, all deleted): writes stayed
- * refused for ~12 s, until V8's memory reducer ran in the idle shards and RSS fell from 258 to
- * ~140 MiB. We accept that delay rather than count live bytes ourselves, because a count of
- * key and value bytes is exactly what misses V8's overhead. Writes arriving meanwhile make the
- * shards collect sooner. A burst is refused once the estimate since the last sample would pass
- * the limit, even if the next sample shows room again.
+ * would start a collection: measured (256mb limit, 10 MiB values, all deleted), writes stayed
+ * refused for ~12 s until V8's memory reducer ran. So when a write is refused, the guard asks
+ * every thread to collect now (`onFull`, at most once per `reclaimIntervalMs`), and the next
+ * sample sees what DELs freed. We prefer that to counting live bytes ourselves, because a count
+ * of key and value bytes is exactly what misses V8's overhead. A burst is refused once the
+ * estimate since the last sample would pass the limit, even if the next sample shows room.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Estimated resident bytes per stored byte and per entry, between two samples: a value is a
  * V8 string (one or two bytes per character) plus a Map entry (FINDINGS.md: ~176 bytes per
@@ -22,22 +24,43 @@
 const estimatedBytesPerWrittenByte = 2;
 const estimatedBytesPerEntry = 128;
 const sampleIntervalMs = 50;
+/** A full collection of every heap costs milliseconds of pause: at most one per second. */
+const reclaimIntervalMs = 1_000;
+
+// The main thread's own garbage (socket chunks, batches) counts in RSS too. The flag only
+// installs `gc` in contexts made after it is set, hence the new context.
+setFlagsFromString('--expose-gc');
+const collectMainGarbage = runInNewContext('gc') as () => void;
 
 export class MemoryGuard {
   readonly limitBytes: number;
   private rssBytes = process.memoryUsage.rss();
   private estimatedSinceSampleBytes = 0;
   private readonly timer: NodeJS.Timeout;
+  private readonly onFull: () => void;
+  private lastReclaimMs = 0;
 
-  constructor(limitBytes: number) {
+  /** `onFull` asks the shards to collect garbage; called when a write is refused. */
+  constructor(limitBytes: number, onFull: () => void) {
     this.limitBytes = limitBytes;
+    this.onFull = onFull;
     this.timer = setInterval(() => this.sample(), sampleIntervalMs);
     this.timer.unref();
   }
 
   /** True when `bytes` more (see `estimate`) would take the process past the limit. */
   wouldExceed(bytes: number): boolean {
-    return this.rssBytes + this.estimatedSinceSampleBytes + bytes > this.limitBytes;
+    const exceeds = this.rssBytes + this.estimatedSinceSampleBytes + bytes > this.limitBytes;
+    if (exceeds) this.reclaim();
+    return exceeds;
+  }
+
+  private reclaim(): void {
+    const now = Date.now();
+    if (now - this.lastReclaimMs < reclaimIntervalMs) return;
+    this.lastReclaimMs = now;
+    collectMainGarbage();
+    this.onFull();
   }
 
   /** Counts a write that was let through, until the next sample sees it in RSS. */

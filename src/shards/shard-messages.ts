@@ -35,6 +35,9 @@ export const OpCode = {
   txUndo: 8,
   /** [code, exitCode]: debug hook: the shard thread exits, as a crash would end it. */
   crash: 9,
+  /** [code]: the server is at --max-memory: collect garbage now, so memory that DELs freed
+   * shows in RSS (an idle shard would otherwise keep it for many seconds). */
+  collectGarbage: 10,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 

@@ -131,3 +131,33 @@ test('a write past a transaction limit gets an error; the transaction stays open
   assert.deepEqual(await client.call('GET d'), { status: 'Error', mesg: 'Key not found!' });
   client.close();
 });
+
+test('once DELs free memory on a full server, writes are accepted again within seconds', {
+  timeout: 60_000,
+}, async (t: TestContext) => {
+  const server = await startServer(['--max-memory', '160mb', '--shards', '2']);
+  t.after(() => server.stop());
+  const client = await Client.connect(server.port);
+  const value = 'r'.repeat(10 * mib);
+  let stored = 0;
+  for (let full = false; !full; ) {
+    const reply = await client.call(`PUT r${stored} ${value}`);
+    if (reply.status === 'Ok') stored++;
+    else full = true;
+    assert.ok(stored < 10_000, 'the limit never tripped');
+  }
+  let deletes = '';
+  for (let i = 0; i < stored; i++) deletes += `DEL r${i}\n`;
+  client.write(deletes);
+  await client.readLines(stored);
+  // Without being asked, idle shards kept the freed memory for ~12 s (memory-guard.ts).
+  const deadline = Date.now() + 5_000;
+  let accepted = false;
+  while (!accepted && Date.now() < deadline) {
+    accepted = (await client.call(`PUT after ${value}`)).status === 'Ok';
+    if (!accepted) await sleep(200);
+  }
+  assert.ok(accepted, 'writes were still refused 5 s after every value was deleted');
+  t.diagnostic(`stored ${stored} values of 10 MiB before the limit`);
+  client.close();
+});
