@@ -67,8 +67,4 @@ export class ShardStore {
     }
     this.undoRecords.delete(txId);
   }
-
-  get commitsInFlight(): number {
-    return this.undoRecords.size;
-  }
 }

@@ -50,7 +50,6 @@ export class Coordinator {
   private readonly router: ShardRouter;
   private readonly config: Config;
   private nextTxId = 1;
-  private commitsInFlight = 0;
 
   constructor(options: { shards: readonly ShardHandle[]; router: ShardRouter; config: Config }) {
     this.shards = options.shards;
@@ -64,16 +63,15 @@ export class Coordinator {
     });
   }
 
-  get activeCommits(): number {
-    return this.commitsInFlight;
-  }
-
   /** GET, PUT or DEL: buffered in the open transaction, else sent to the key's shard. */
   keyCommand(session: ClientSession, command: KeyCommand | PutCommand, line: Buffer): Pending {
     const { keyStart, keyEnd } = command;
     const shard = this.router.shardOf(line, keyStart, keyEnd);
-    if (session.transaction !== null) {
-      this.transactionCommand(session, session.transaction, command, line, shard);
+    const transaction = session.transaction;
+    if (
+      transaction !== null &&
+      this.transactionCommand(session, transaction, command, line, shard)
+    ) {
       return null;
     }
     if (command.kind === 'PUT') {
@@ -139,7 +137,6 @@ export class Coordinator {
     }
     this.memory.noteWrite(cost);
     const slot = session.replies.reserve();
-    this.commitsInFlight++;
     return new Promise((finished) => {
       runCommit({
         txId: this.nextTxId++,
@@ -147,7 +144,6 @@ export class Coordinator {
         locks: this.locks,
         shards: this.shards,
         done: (outcome) => {
-          this.commitsInFlight--;
           slot.resolve(
             outcome.applied
               ? okReplyBytes
@@ -211,32 +207,36 @@ export class Coordinator {
     handle.scheduleFlush();
   }
 
+  /**
+   * Inside a transaction: buffers a PUT or DEL, or answers a GET from the transaction's own
+   * writes. Returns false for a GET of a key the transaction did not write: that one reads the
+   * latest committed value like any GET, waiting for a commit that holds the key's lock.
+   */
   private transactionCommand(
     session: ClientSession,
     transaction: Transaction,
     command: KeyCommand | PutCommand,
     line: Buffer,
     shard: number,
-  ): void {
+  ): boolean {
     const { keyStart, keyEnd } = command;
     const keyId = line.toString('latin1', keyStart, keyEnd);
     if (command.kind === 'GET') {
       const buffered = transaction.read(keyId);
-      if (buffered === undefined) {
-        this.sendKeyCommand(shard, command, line, session.replies.reserve());
-      } else if (buffered.value === null) {
+      if (buffered === undefined) return false;
+      if (buffered.value === null) {
         session.replies.push(keyNotFoundReply);
       } else {
         session.replies.push(Buffer.from(resultReplyText(buffered.value.toString('utf8'))));
       }
-      return;
+      return true;
     }
     const key = line.subarray(keyStart, keyEnd);
     const value =
       command.kind === 'PUT' ? line.subarray(command.valueStart, command.valueEnd) : null;
     if (!isUtf8(key) || (value !== null && !isUtf8(value))) {
       session.replies.push(invalidUtf8Reply);
-      return;
+      return true;
     }
     // Copies: the transaction outlives the socket chunk these bytes arrived in.
     const write: BufferedWrite = {
@@ -253,5 +253,6 @@ export class Coordinator {
     } else {
       session.replies.push(okReplyBytes);
     }
+    return true;
   }
 }

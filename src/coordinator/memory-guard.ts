@@ -73,10 +73,6 @@ export class MemoryGuard {
     return keyAndValueBytes * estimatedBytesPerWrittenByte + entries * estimatedBytesPerEntry;
   }
 
-  get residentBytes(): number {
-    return this.rssBytes;
-  }
-
   stop(): void {
     clearInterval(this.timer);
   }

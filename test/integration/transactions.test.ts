@@ -150,8 +150,9 @@ describe('transactions', () => {
       }
       client.close();
     });
-    // Readers read a group's keys in a random order, one by one or pipelined, and check that
-    // the sequence never goes down: once a commit is seen, all of it is there.
+    // Readers read a group's keys in a random order, one by one or pipelined, some inside a
+    // transaction of their own, and check that the sequence never goes down: once a commit is
+    // seen, all of it is there.
     let sequencesRead = 0;
     let newerSeen = 0;
     const readers = Array.from({ length: 4 }, async (_, reader) => {
@@ -161,6 +162,8 @@ describe('transactions', () => {
         const group = Math.floor(random() * groups);
         const order = Array.from({ length: keysPerGroup }, (_, i) => i).sort(() => random() - 0.5);
         const values: number[] = [];
+        const inTransaction = reader >= 2;
+        if (inTransaction) assert.equal(await client.request('START'), ok);
         if (reader % 2 === 0) {
           for (const i of order)
             values.push(Number((await client.call(`GET ${keyOf(group, i)}`)).result));
@@ -170,6 +173,7 @@ describe('transactions', () => {
             values.push(Number(JSON.parse(line).result));
           }
         }
+        if (inTransaction) assert.equal(await client.request('ROLLBACK'), ok);
         for (let i = 1; i < values.length; i++) {
           assert.ok(
             (values[i] as number) >= (values[i - 1] as number),
