@@ -3,7 +3,8 @@
  *
  * Runs on the main thread for every command, so it only finds where the command word, the key
  * and the value are; it decodes nothing. The shard that owns the key decodes and validates the
- * UTF-8, off the main thread. Words are separated by runs of spaces and tabs, and only those.
+ * UTF-8, off the main thread (bench/run.ts, P=16: the main thread is the part that cannot
+ * spread across cores). Words are separated by runs of spaces and tabs, and only those.
  */
 import { echoedWordCharsMax } from '../config/bounds.js';
 import { messages } from './messages.js';
