@@ -7,13 +7,24 @@
  * shard of the commit has acknowledged. An undo record holds each key's value from before a
  * commit wrote it, so that when another shard of the same commit fails, this shard's part can
  * be taken back and nothing of the commit stays applied.
+ *
+ * It also counts its values by size class (powers of two of their length), so it can tell the
+ * main thread, with every answer, a bound on its largest value that shrinks when big values
+ * are deleted (src/shards/shard-handle.ts uses it to bound replies not yet formatted).
  */
 
 /** undefined: the key did not exist before the commit. */
 type UndoRecord = Array<[key: string, previous: string | undefined]>;
 
+/** Size class of a value of `length` characters: its bit length (0 for empty, 1 for 1,
+ * 2 for 2-3, ...), so class c holds lengths below 2^c. */
+function sizeClassOf(length: number): number {
+  return 32 - Math.clz32(length);
+}
+
 export class ShardStore {
   private readonly data = new Map<string, string>();
+  private readonly valuesPerSizeClass = new Uint32Array(33);
   private readonly undoRecords = new Map<number, UndoRecord>();
   private openUndo: UndoRecord | null = null;
 
@@ -26,11 +37,29 @@ export class ShardStore {
   }
 
   put(key: string, value: string): void {
+    const previous = this.data.get(key);
+    if (previous !== undefined) this.countValue(previous, -1);
     this.data.set(key, value);
+    this.countValue(value, 1);
   }
 
   delete(key: string): void {
+    const previous = this.data.get(key);
+    if (previous !== undefined) this.countValue(previous, -1);
     this.data.delete(key);
+  }
+
+  /** At least the length in characters of the largest value stored (at most twice it). */
+  largestValueCharsBound(): number {
+    for (let sizeClass = 32; sizeClass > 0; sizeClass--) {
+      if ((this.valuesPerSizeClass[sizeClass] as number) > 0) return 2 ** sizeClass - 1;
+    }
+    return 0;
+  }
+
+  private countValue(value: string, change: 1 | -1): void {
+    const sizeClass = sizeClassOf(value.length);
+    this.valuesPerSizeClass[sizeClass] = (this.valuesPerSizeClass[sizeClass] as number) + change;
   }
 
   /** Starts recording a commit's writes on this shard; `txWrite` calls follow. */
@@ -44,8 +73,8 @@ export class ShardStore {
   txWrite(key: string, value: string | undefined): void {
     if (this.openUndo === null) throw new Error('commit write outside a commit part');
     this.openUndo.push([key, this.data.get(key)]);
-    if (value === undefined) this.data.delete(key);
-    else this.data.set(key, value);
+    if (value === undefined) this.delete(key);
+    else this.put(key, value);
   }
 
   endCommitPart(): void {
@@ -62,8 +91,8 @@ export class ShardStore {
     if (record === undefined) return;
     for (let i = record.length - 1; i >= 0; i--) {
       const [key, previous] = record[i] as [string, string | undefined];
-      if (previous === undefined) this.data.delete(key);
-      else this.data.set(key, previous);
+      if (previous === undefined) this.delete(key);
+      else this.put(key, previous);
     }
     this.undoRecords.delete(txId);
   }

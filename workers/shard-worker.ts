@@ -62,7 +62,12 @@ function runBatch(request: ShardBatchRequest): ShardBatchResult {
     row += runOperation(ops, row * opFieldCount, bytes);
   }
   const { ends, bytes: replyBytes } = replies.finish();
-  return { seq: request.seq, ends, bytes: replyBytes };
+  return {
+    seq: request.seq,
+    ends,
+    bytes: replyBytes,
+    largestValueChars: store.largestValueCharsBound(),
+  };
 }
 
 /** Runs the operation at `at` (an index into ops) and returns how many rows it used. */

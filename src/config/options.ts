@@ -152,8 +152,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     min: 1024,
     defaultValue: () => 64 * mib,
     description:
-      'Key and value bytes one transaction may buffer. The write that would pass it gets an ' +
-      'Error; the transaction stays open with what it had.',
+      'Key and value bytes one transaction may buffer (at most --max-memory). The write that ' +
+      'would pass it gets an Error; the transaction stays open with what it had.',
   },
   {
     key: 'clientOutputSoftBytes',

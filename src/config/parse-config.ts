@@ -32,6 +32,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (parsed.values.help === true) return { kind: 'help', text: helpText() };
 
   const config: Record<string, unknown> = {};
+  const defaulted = new Set<keyof Config>();
   for (const spec of optionSpecs) {
     const flagValue = parsed.values[spec.flag];
     const envValue = env[spec.env];
@@ -39,6 +40,7 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
     const origin = flagValue !== undefined ? `--${spec.flag}` : spec.env;
     if (given === undefined || given === '') {
       config[spec.key] = spec.defaultValue();
+      defaulted.add(spec.key);
       continue;
     }
     const value = convert(spec, given);
@@ -46,6 +48,11 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
       return { kind: 'error', message: `Invalid ${origin} '${String(given)}': ${value.accepted}.` };
     }
     config[spec.key] = value;
+  }
+  // A default must never make a given value invalid: a small --max-memory (or a small
+  // container) lowers the transaction bytes default with it.
+  if (defaulted.has('txBytesMax')) {
+    config.txBytesMax = Math.min(config.txBytesMax as number, config.dataMemoryBytesMax as number);
   }
   const relationError = checkRelations(config as unknown as Config);
   if (relationError !== null) return { kind: 'error', message: relationError };

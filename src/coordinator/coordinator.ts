@@ -21,7 +21,12 @@ import type { Config } from '../config/options.js';
 import type { ReplyQueue } from '../net/reply-queue.js';
 import type { DebugCommand, KeyCommand, PutCommand } from '../protocol/command-parser.js';
 import { messages } from '../protocol/messages.js';
-import { errorReplyBytes, okReplyBytes, resultReplyText } from '../protocol/reply-format.js';
+import {
+  errorReplyBytes,
+  okReplyBytes,
+  resultReplyFrameBytes,
+  resultReplyText,
+} from '../protocol/reply-format.js';
 import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
@@ -82,11 +87,17 @@ export class Coordinator {
       }
       this.memory.noteWrite(cost);
     }
+    const slot = session.replies.reserve();
+    if (command.kind === 'GET') {
+      // Lets the connection stop reading before the shards format more replies than the
+      // client can take (connection.ts), even for a pipeline of GETs of a large value.
+      const handle = this.shards[shard] as ShardHandle;
+      session.replies.expectLastReplyBytes(handle.largestValueBytesBound() + resultReplyFrameBytes);
+    }
     // Fast path (bench/run.ts): with no commit in flight there is no lock to look up.
     if (this.locks.size > 0) {
       const keyId = line.toString('latin1', keyStart, keyEnd);
       if (this.locks.isLocked(keyId)) {
-        const slot = session.replies.reserve();
         return new Promise((resolve) => {
           this.locks.waitUntilFree(keyId, () => {
             this.sendKeyCommand(shard, command, line, slot);
@@ -95,7 +106,7 @@ export class Coordinator {
         });
       }
     }
-    this.sendKeyCommand(shard, command, line, session.replies.reserve());
+    this.sendKeyCommand(shard, command, line, slot);
     return null;
   }
 
@@ -130,8 +141,9 @@ export class Coordinator {
       session.replies.push(okReplyBytes);
       return null;
     }
+    // A commit of only DELs frees memory: it goes through on a full server, like DEL.
     const cost = MemoryGuard.estimate(transaction.bytes, transaction.writes.size);
-    if (this.memory.wouldExceed(cost)) {
+    if (transaction.hasPuts && this.memory.wouldExceed(cost)) {
       session.replies.push(errorReplyBytes(messages.commitMemoryFull(this.memory.limitBytes)));
       return null;
     }
@@ -237,6 +249,16 @@ export class Coordinator {
     if (!isUtf8(key) || (value !== null && !isUtf8(value))) {
       session.replies.push(invalidUtf8Reply);
       return true;
+    }
+    // Buffered writes live in this process's memory until COMMIT: they count against the limit
+    // like stored ones, or many open transactions could outgrow it.
+    if (value !== null) {
+      const cost = MemoryGuard.estimate(key.length + value.length, 1);
+      if (this.memory.wouldExceed(cost)) {
+        session.replies.push(errorReplyBytes(messages.memoryFull(this.memory.limitBytes)));
+        return true;
+      }
+      this.memory.noteWrite(cost);
     }
     // Copies: the transaction outlives the socket chunk these bytes arrived in.
     const write: BufferedWrite = {

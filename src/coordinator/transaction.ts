@@ -38,6 +38,12 @@ export class Transaction {
     return 'buffered';
   }
 
+  /** True when some buffered write is a PUT (a commit of only DELs needs no memory). */
+  get hasPuts(): boolean {
+    for (const write of this.writes.values()) if (write.value !== null) return true;
+    return false;
+  }
+
   read(keyId: string): BufferedWrite | undefined {
     return this.writes.get(keyId);
   }

@@ -7,9 +7,10 @@
  * - `clientRepliesPendingMax` replies are still owed to the client,
  * - more than --client-output-soft-bytes of replies wait in the socket (a client that does
  *   not read its replies), counting the GET replies the shards may still be building at their
- *   largest possible size (reply-size-estimate.ts): a pipeline of GETs of a large value is
- *   let through a few at a time, so what the server holds for one client stays near the soft
- *   limit plus one reply, however much the client pipelines.
+ *   largest possible size (the shard's bound on its largest value, ShardHandle): a pipeline
+ *   of GETs of a large value is let through a few at a time, so what the server holds for one
+ *   client stays near the soft limit plus one reply, however much the client pipelines. The
+ *   bound shrinks again when the large values are deleted.
  * Past --client-output-hard-bytes the client is disconnected and the reason logged. Once the
  * socket is gone, commands already read but not yet run are dropped: nobody can get their
  * replies.
@@ -25,7 +26,7 @@ import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-spli
 import { messages } from '../protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply-format.js';
 import { ReplyQueue } from './reply-queue.js';
-import type { ReplySizeEstimate } from './reply-size-estimate.js';
+import { endAndRelease } from './socket-close.js';
 
 export interface ConnectionOptions {
   id: number;
@@ -33,7 +34,6 @@ export interface ConnectionOptions {
   config: Config;
   coordinator: Coordinator;
   logger: Logger;
-  replySizes: ReplySizeEstimate;
   onClose: (connection: Connection) => void;
 }
 
@@ -46,14 +46,16 @@ export class Connection implements ClientSession {
   private readonly coordinator: Coordinator;
   private readonly logger: Logger;
   private readonly splitter: LineSplitter;
-  private readonly replySizes: ReplySizeEstimate;
   /** A command the next one must wait for. */
   private waiting = false;
   /** No more commands will be read: the client ended its input, sent QUIT, or we shut down. */
   private inputEnded = false;
   private quitting = false;
   private shuttingDown = false;
+  /** Our side is ended: no command will run and no reply is owed. */
+  private ended = false;
   private flushTimer: NodeJS.Timeout | null = null;
+  private readonly onFlushed = () => this.processLines();
 
   constructor(options: ConnectionOptions) {
     this.id = options.id;
@@ -62,7 +64,6 @@ export class Connection implements ClientSession {
     this.coordinator = options.coordinator;
     this.logger = options.logger;
     this.splitter = new LineSplitter(options.config.lineBytesMax);
-    this.replySizes = options.replySizes;
     this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
 
     const socket = this.socket;
@@ -98,10 +99,11 @@ export class Connection implements ClientSession {
   }
 
   private onData(chunk: Buffer): void {
+    // After our side ended, input is read only to be dropped (socket-close.ts).
+    if (this.ended) return;
     this.clearFlushTimer();
     this.splitter.push(chunk);
     this.processLines();
-    if (this.config.flushUnterminatedMs > 0 && this.splitter.hasPartialLine) this.armFlushTimer();
   }
 
   /** Runs every complete line it may run now; stops reading when it must wait. */
@@ -121,6 +123,11 @@ export class Connection implements ClientSession {
     }
     this.updateReading();
     this.endIfDone(drained);
+    // Legacy framing: a partial line left now, even one read while a command was waiting,
+    // starts its timer (the timer counts from the last byte or the end of the wait).
+    if (drained && this.config.flushUnterminatedMs > 0 && this.splitter.hasPartialLine) {
+      if (this.flushTimer === null && !this.ended) this.armFlushTimer();
+    }
   }
 
   /** False while replies owed or unsent are at a limit (see the top of this file). One
@@ -156,13 +163,7 @@ export class Connection implements ClientSession {
         this.quitting = true;
         return;
       case 'GET':
-        pending = this.coordinator.keyCommand(this, command, line);
-        this.replies.expectLastReplyBytes(this.replySizes.getReplyBytesMax);
-        break;
       case 'PUT':
-        this.replySizes.noteValue(command.valueEnd - command.valueStart);
-        pending = this.coordinator.keyCommand(this, command, line);
-        break;
       case 'DEL':
         pending = this.coordinator.keyCommand(this, command, line);
         break;
@@ -191,7 +192,11 @@ export class Connection implements ClientSession {
   private writeReplies(chunks: Uint8Array[]): void {
     const socket = this.socket;
     if (socket.destroyed) return;
-    socket.write(chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks));
+    const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+    // Past the soft limit reading stops until this write is flushed. 'drain' alone would not
+    // say so when the soft limit is below the socket's high-water mark (16 KiB).
+    const overSoftLimit = socket.writableLength + data.length > this.config.clientOutputSoftBytes;
+    socket.write(data, overSoftLimit ? this.onFlushed : undefined);
     if (socket.writableLength > this.config.clientOutputHardBytes) {
       this.logger.warn(
         { client: this.id, unsentBytes: socket.writableLength },
@@ -207,6 +212,7 @@ export class Connection implements ClientSession {
   /** Reads only while a next command could run at once. */
   private updateReading(): void {
     const socket = this.socket;
+    if (this.ended) return;
     const shouldRead = !this.waiting && !this.quitting && !this.shuttingDown && this.mayRunMore();
     if (shouldRead && socket.isPaused()) socket.resume();
     else if (!shouldRead && !socket.isPaused()) socket.pause();
@@ -216,7 +222,10 @@ export class Connection implements ClientSession {
   private endIfDone(drained: boolean): void {
     if (this.waiting || this.replies.pendingCount > 0) return;
     const done = this.quitting || (drained && (this.inputEnded || this.shuttingDown));
-    if (done && this.socket.writable) this.socket.end();
+    if (!done || this.ended) return;
+    this.ended = true;
+    this.clearFlushTimer();
+    endAndRelease(this.socket);
   }
 
   /** Legacy framing (--flush-unterminated-ms): a partial line left alone this long since its
@@ -225,7 +234,8 @@ export class Connection implements ClientSession {
     this.clearFlushTimer();
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
-      if (this.quitting) return;
+      // At shutdown an unterminated line is not a command (SPEC.md section 5).
+      if (this.quitting || this.shuttingDown || this.ended) return;
       if (this.waiting) return this.armFlushTimer();
       const line = this.splitter.takeUnterminated();
       if (line !== null) this.runLine(line);

@@ -14,12 +14,14 @@ import { errorReplyText } from '../protocol/reply-format.js';
 import { ShardHandle } from '../shards/shard-handle.js';
 import { ShardRouter } from '../shards/shard-router.js';
 import { Connection } from './connection.js';
-import { ReplySizeEstimate } from './reply-size-estimate.js';
+import { endAndRelease } from './socket-close.js';
 
 const mib = 1024 * 1024;
 /** Room over --max-memory for a shard's V8 heap: the memory guard must trip before V8's own
  * limit kills the thread, even if every key hashed to one shard. */
 const shardHeapHeadroomMb = 256;
+/** Part of --shutdown-grace-ms kept for stopping the shards once the clients are closed. */
+const shardStopReserveMs = 250;
 
 export class HausServer {
   readonly config: Config;
@@ -28,7 +30,8 @@ export class HausServer {
   private readonly shards: ShardHandle[];
   private readonly coordinator: Coordinator;
   private readonly connections = new Set<Connection>();
-  private readonly replySizes = new ReplySizeEstimate();
+  /** Sockets over --max-clients, told so and closing (socket-close.ts). */
+  private readonly refused = new Set<Socket>();
   private nextClientId = 1;
   private stopping: Promise<void> | null = null;
 
@@ -89,6 +92,8 @@ export class HausServer {
   private async shutDown(): Promise<void> {
     this.logger.info({ clients: this.connections.size }, 'haus stopping');
     const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    // The listener closes only when every socket it accepted is gone, refused ones included.
+    for (const socket of this.refused) socket.destroy();
     for (const connection of this.connections) connection.shutdown();
     const allClosed = new Promise<void>((resolve) => {
       const check = setInterval(() => {
@@ -100,7 +105,9 @@ export class HausServer {
     });
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace over'>((resolve) => {
-      graceTimer = setTimeout(() => resolve('grace over'), this.config.shutdownGraceMs);
+      // Stopping the shards after the clients takes a few ms more; keep it inside the grace.
+      const clientsMs = Math.max(0, this.config.shutdownGraceMs - shardStopReserveMs);
+      graceTimer = setTimeout(() => resolve('grace over'), clientsMs);
     });
     const outcome = await Promise.race([allClosed, graceOver]);
     clearTimeout(graceTimer);
@@ -127,7 +134,9 @@ export class HausServer {
     if (this.connections.size >= this.config.clientsMax) {
       this.logger.warn({ maxClients: this.config.clientsMax }, 'client refused: too many clients');
       socket.on('error', () => {});
-      socket.end(errorReplyText(messages.tooManyClients(this.config.clientsMax)));
+      this.refused.add(socket);
+      socket.once('close', () => this.refused.delete(socket));
+      endAndRelease(socket, errorReplyText(messages.tooManyClients(this.config.clientsMax)));
       return;
     }
     const id = this.nextClientId++;
@@ -137,7 +146,6 @@ export class HausServer {
       config: this.config,
       coordinator: this.coordinator,
       logger: this.logger,
-      replySizes: this.replySizes,
       onClose: (closed) => {
         this.connections.delete(closed);
         this.logger.debug({ client: closed.id }, 'client disconnected');

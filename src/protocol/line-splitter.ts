@@ -99,8 +99,11 @@ export class LineSplitter {
   /** Returns true when this piece pushed the line over the limit (reported once). */
   private keepPartial(piece: Buffer): boolean {
     if (this.discarding || piece.length === 0) return false;
-    // One byte of slack: a `\r` at the end may be the line ending's, which does not count.
-    if (this.partialBytes + piece.length > this.lineBytesMax + 1) {
+    // Over the limit, unless the one byte over is a `\r` that may be the line ending's (which
+    // does not count): then the next byte decides.
+    const lineBytes = this.partialBytes + piece.length;
+    const endsInCarriageReturn = piece[piece.length - 1] === carriageReturn;
+    if (lineBytes > this.lineBytesMax + (endsInCarriageReturn ? 1 : 0)) {
       this.partial = [];
       this.partialBytes = 0;
       this.discarding = true;

@@ -13,6 +13,9 @@ const resultPrefix = '{"status": "Ok", "result": ';
 const errorPrefix = '{"status": "Error", "mesg": ';
 const replySuffix = '}\n';
 
+/** Bytes of a GET reply besides its value's characters: `{"status": "Ok", "result": ""}\n`. */
+export const resultReplyFrameBytes = resultPrefix.length + 2 + replySuffix.length;
+
 export const okReplyBytes: Buffer = Buffer.from(okReplyText);
 export const pongReplyBytes: Buffer = Buffer.from(pongReplyText);
 

@@ -24,6 +24,8 @@ export class BatchBuilder {
   private bytes: Buffer = Buffer.allocUnsafeSlow(initialBytes);
   private rowCount = 0;
   private byteCount = 0;
+  /** The largest value a PUT in this batch carries, in bytes (ShardHandle's reply bound). */
+  largestValueBytes = 0;
   /** One entry per row; null for rows whose reply nobody awaits. */
   private sinks: Array<OpSink | null> = [];
 
@@ -48,6 +50,7 @@ export class BatchBuilder {
     this.ops[at + 3] = this.byteCount;
     this.copy(value, 0, value.length);
     this.ops[at + 4] = this.byteCount;
+    if (value.length > this.largestValueBytes) this.largestValueBytes = value.length;
   }
 
   /** An operation with only integer arguments (txApply, txForget, txUndo, crash). */
@@ -70,6 +73,7 @@ export class BatchBuilder {
     this.sinks = [];
     this.rowCount = 0;
     this.byteCount = 0;
+    this.largestValueBytes = 0;
     if (this.bytes.length > keptBytesMax) this.bytes = Buffer.allocUnsafeSlow(initialBytes);
     return { request, sinks };
   }

@@ -36,6 +36,7 @@ export interface ShardHandleOptions {
 interface BatchInFlight {
   seq: number;
   sinks: Array<OpSink | null>;
+  largestValueBytes: number;
 }
 
 export class ShardHandle {
@@ -43,6 +44,8 @@ export class ShardHandle {
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   readonly batch = new BatchBuilder();
   failures = 0;
+  /** The shard's bound on its largest value, from its last answer (ShardBatchResult). */
+  private reportedLargestValue = 0;
   private readonly pool: Piscina<ShardAttachRequest, 'attached'>;
   private readonly logger: Logger;
   /** The port to the live thread; null while a new thread is being attached. */
@@ -94,6 +97,18 @@ export class ShardHandle {
     });
   }
 
+  /**
+   * At least the size of the largest value a GET sent now could find on this shard: what the
+   * shard last reported (which shrinks when big values are deleted) and every PUT still on its
+   * way there. Lengths in characters stand for bytes, as for ordinary text; the size classes
+   * the shard counts in leave up to 2x of room.
+   */
+  largestValueBytesBound(): number {
+    let bound = Math.max(this.reportedLargestValue, this.batch.largestValueBytes);
+    for (const batch of this.inFlight) bound = Math.max(bound, batch.largestValueBytes);
+    return bound;
+  }
+
   /** Resolves when nothing is queued or in flight (used by shutdown and tests). */
   whenIdle(): Promise<void> {
     if (this.inFlight.length === 0 && this.batch.isEmpty) return Promise.resolve();
@@ -122,8 +137,9 @@ export class ShardHandle {
     if (port === null || this.batch.isEmpty) return;
     if (this.inFlight.length >= shardBatchesInFlightMax) return;
     const seq = this.nextSeq++;
+    const largestValueBytes = this.batch.largestValueBytes;
     const { request, sinks } = this.batch.take(seq);
-    this.inFlight.push({ seq, sinks });
+    this.inFlight.push({ seq, sinks, largestValueBytes });
     // Both arrays were made for this batch (BatchBuilder.take), never shared: transfer them.
     port.postMessage(request, [
       request.ops.buffer as ArrayBuffer,
@@ -136,6 +152,7 @@ export class ShardHandle {
     // A result of a thread already declared lost was failed already; ignore it.
     if (batch === undefined || batch.seq !== result.seq) return;
     this.inFlight.shift();
+    this.reportedLargestValue = result.largestValueChars;
     deliver(result, batch.sinks);
     this.flush();
     this.wakeIfIdle();
@@ -146,6 +163,7 @@ export class ShardHandle {
     this.failures++;
     this.port?.close();
     this.port = null;
+    this.reportedLargestValue = 0;
     this.logger.error(
       { shard: this.index, failures: this.failures, batchesLost: this.inFlight.length },
       'shard failed; restarted empty, its keys are lost (no persistence)',

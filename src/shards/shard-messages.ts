@@ -59,6 +59,9 @@ export interface ShardBatchRequest {
 
 export interface ShardBatchResult {
   seq: number;
+  /** After the batch: at least the length of the shard's largest value, in characters (at most
+   * twice it), to bound the replies its GETs can produce (ShardStore). */
+  largestValueChars: number;
   /** End offset in `bytes` of each operation's reply. */
   ends: Uint32Array;
   bytes: Uint8Array;
