@@ -78,10 +78,42 @@ test('thousands of commands in one packet are all answered, in order', async () 
   }
 });
 
-test('random bytes split at random points: one JSON line per reply, valid commands answered', {
+/** `--max-line-bytes 1mb` below: 1 MiB, far above any line the property below can make. */
+const lineBytesMax = 1024 ** 2;
+
+/** The lines of a stream that ends in `\n`, cut as the server cuts them (at `\n`, one `\r`
+ * right before it dropped), each with the offset where it starts. */
+function splitLines(stream: Buffer): Array<{ start: number; bytes: Buffer }> {
+  const lines: Array<{ start: number; bytes: Buffer }> = [];
+  for (let start = 0; start < stream.length; ) {
+    const end = stream.indexOf(0x0a, start);
+    const cut = end > start && stream[end - 1] === 0x0d ? end - 1 : end;
+    lines.push({ start, bytes: stream.subarray(start, cut) });
+    start = end + 1;
+  }
+  return lines;
+}
+
+/** Empty or only spaces/tabs: no reply (SPEC.md section 1). */
+function isBlank(line: Buffer): boolean {
+  return line.every((byte) => byte === 0x20 || byte === 0x09);
+}
+
+/** A QUIT (any case, spaces/tabs around it) ends the connection: nothing after it runs. */
+function isQuit(line: Buffer): boolean {
+  return /^[ \t]*quit[ \t]*$/i.test(line.toString('latin1'));
+}
+
+test('random bytes split at random points: one JSON line per non-blank line, in order', {
   timeout: 60_000,
 }, async () => {
-  const noise = fc.uint8Array({ minLength: 0, maxLength: 300 });
+  // Any bytes, or bytes that make blank lines, `\r` endings and NULs often.
+  const noise = fc.oneof(
+    fc.uint8Array({ minLength: 0, maxLength: 300 }),
+    fc
+      .array(fc.constantFrom(0x20, 0x09, 0x0d, 0x0a, 0x00, 0x41), { maxLength: 40 })
+      .map((bytes) => Uint8Array.from(bytes)),
+  );
   await fc.assert(
     fc.asyncProperty(
       fc.array(noise, { minLength: 1, maxLength: 4 }),
@@ -89,15 +121,28 @@ test('random bytes split at random points: one JSON line per reply, valid comman
       fc.integer({ min: 0, max: 1_000_000 }),
       async (noises, cuts, tag) => {
         // Each noise is followed by `\n` and a marker PUT/GET pair whose replies must come back
-        // right, however the noise was cut into lines.
+        // right, at their place among the replies, however the noise was cut into lines.
         const parts: Buffer[] = [];
+        const markerStarts: number[] = [];
+        let length = 0;
         for (const [i, bytes] of noises.entries()) {
-          parts.push(
-            Buffer.from(bytes),
-            Buffer.from(`\nPUT m${tag}-${i} v${i}\nGET m${tag}-${i}\n`),
-          );
+          const marker = Buffer.from(`\nPUT m${tag}-${i} v${i}\nGET m${tag}-${i}\n`);
+          markerStarts.push(length + bytes.length + 1);
+          parts.push(Buffer.from(bytes), marker);
+          length += bytes.length + marker.length;
         }
         const stream = Buffer.concat(parts);
+        // Every line is under the limit, so no over-long-line rule applies: each non-blank line
+        // gets exactly one reply, in order. A QUIT line would end the connection early; random
+        // bytes all but never make one, and such a run is skipped.
+        const lines = splitLines(stream);
+        fc.pre(!lines.some((line) => isQuit(line.bytes)));
+        assert.ok(lines.every((line) => line.bytes.length <= lineBytesMax));
+        const answered = lines.filter((line) => !isBlank(line.bytes));
+        const markerReplyAt = markerStarts.map((start) =>
+          answered.findIndex((line) => line.start === start),
+        );
+
         const client = await Client.connect(server.port);
         let from = 0;
         for (const cut of [...cuts].sort((a, b) => a - b)) {
@@ -107,18 +152,24 @@ test('random bytes split at random points: one JSON line per reply, valid comman
         }
         client.endInput(stream.subarray(from));
         await client.whenClosed;
-        const lines = [...client.unreadLines];
+        const received = [...client.unreadLines];
         assert.equal(client.partialLine, '', 'no reply is cut');
-        const replies = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        const replies = received.map((line) => JSON.parse(line) as Record<string, unknown>);
         for (const reply of replies) {
           assert.ok(reply.status === 'Ok' || reply.status === 'Error', JSON.stringify(reply));
         }
-        // The marker replies are the last ones of each group, in order.
-        const markers = replies.filter((reply) => reply.result !== undefined);
-        for (const [i] of noises.entries()) {
-          assert.ok(
-            markers.some((reply) => reply.result === `v${i}`),
-            `marker ${i} answered: ${lines.join(' | ')}`,
+        assert.equal(
+          replies.length,
+          answered.length,
+          `one reply per non-blank line: ${received.join(' | ')}`,
+        );
+        // The marker replies are at the places of their lines, in order.
+        for (const [i, at] of markerReplyAt.entries()) {
+          assert.ok(at >= 0, `marker ${i} is a line of its own`);
+          assert.deepEqual(
+            replies.slice(at, at + 2),
+            [{ status: 'Ok' }, { status: 'Ok', result: `v${i}` }],
+            `marker ${i} answered at reply ${at}: ${received.join(' | ')}`,
           );
         }
       },
