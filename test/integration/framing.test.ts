@@ -141,6 +141,13 @@ describe('legacy framing (--flush-unterminated-ms)', () => {
     client.close();
   });
 
+  test('an unterminated command read while a COMMIT was in flight is still flushed', async () => {
+    const client = await Client.connect(server.port);
+    client.write('START\nPUT legacy3 1\nCOMMIT\nGET legacy3');
+    assert.deepEqual(await client.readLines(4), [ok, ok, ok, '{"status": "Ok", "result": "1"}']);
+    client.close();
+  });
+
   test('a command split across writes within the delay is still one command', async () => {
     const client = await Client.connect(server.port);
     client.write('PUT legacy2 a');

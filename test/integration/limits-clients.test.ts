@@ -4,6 +4,9 @@
  * when an idle timeout is set.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { messages } from '../../src/protocol/messages.js';
 import { errorReplyText } from '../../src/protocol/reply-format.js';
@@ -57,3 +60,81 @@ test('without an idle timeout a silent client stays connected', async () => {
 });
 
 const PONG = { status: 'Ok', result: 'PONG' };
+
+/** A raw client that, unlike the test Client, keeps its side open after the server's FIN. */
+function connectHoldingOpen(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 8_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within 8 s`);
+    await sleep(100);
+  }
+}
+
+test('a refused client that keeps its side open is released; shutdown does not wait', async () => {
+  const graceMs = 6_000;
+  const server = await startServer([
+    '--max-clients',
+    '1',
+    '--shards',
+    '1',
+    '--shutdown-grace-ms',
+    String(graceMs),
+  ]);
+  const pid = server.child.pid as number;
+  const inside = await Client.connect(server.port);
+  assert.deepEqual(await inside.call('PING'), PONG);
+  const fdsBefore = openFds(pid);
+
+  // The server ends its side after the error line, then closes its socket itself, even though
+  // this client never closes its own (socket-close.ts).
+  const lingering = await connectHoldingOpen(server.port);
+  lingering.on('data', () => {});
+  await once(lingering, 'end');
+  await eventually(() => openFds(pid) <= fdsBefore, "the refused socket's release");
+
+  const atShutdown = await connectHoldingOpen(server.port);
+  atShutdown.on('data', () => {});
+  atShutdown.on('error', () => {});
+  await once(atShutdown, 'end');
+  const started = Date.now();
+  inside.close();
+  assert.equal(await server.stop(), 0);
+  const tookMs = Date.now() - started;
+  assert.ok(tookMs < graceMs / 2, `shutdown took ${tookMs} ms of a ${graceMs} ms grace period`);
+  lingering.destroy();
+  atShutdown.destroy();
+});
+
+test('after QUIT the connection is released even if the client sent much more', async () => {
+  const server = await startServer(['--max-clients', '1', '--shards', '1']);
+  const quitter = await connectHoldingOpen(server.port);
+  let received = '';
+  quitter.setEncoding('utf8').on('data', (text: string) => {
+    received += text;
+  });
+  quitter.on('error', () => {});
+  quitter.write(`QUIT\n${'PUT after-quit x\n'.repeat(64 * 1024)}`);
+  await once(quitter, 'end');
+  assert.equal(received, '{"status": "Ok"}\n');
+  // Its --max-clients place is free again, although this client never closed its side.
+  await eventually(async () => {
+    const next = await Client.connect(server.port);
+    const reply = await next.call('GET after-quit').catch(() => null);
+    next.close();
+    return reply?.status === 'Error' && reply.mesg === 'Key not found!';
+  }, 'a new client being served');
+  quitter.destroy();
+  assert.equal(await server.stop(), 0);
+});

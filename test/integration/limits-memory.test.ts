@@ -146,10 +146,14 @@ test('once DELs free memory on a full server, writes are accepted again within s
     else full = true;
     assert.ok(stored < 10_000, 'the limit never tripped');
   }
+  // A commit of only DELs frees memory, so a full server takes it, like a plain DEL.
+  assert.ok(stored >= 2, `only ${stored} values fit`);
+  client.write('START\nDEL r0\nDEL r1\nCOMMIT\n');
+  assert.deepEqual(await client.readLines(4), Array(4).fill('{"status": "Ok"}'));
   let deletes = '';
-  for (let i = 0; i < stored; i++) deletes += `DEL r${i}\n`;
+  for (let i = 2; i < stored; i++) deletes += `DEL r${i}\n`;
   client.write(deletes);
-  await client.readLines(stored);
+  await client.readLines(stored - 2);
   // Without being asked, idle shards kept the freed memory for ~12 s (memory-guard.ts).
   const deadline = Date.now() + 5_000;
   let accepted = false;
@@ -160,4 +164,34 @@ test('once DELs free memory on a full server, writes are accepted again within s
   assert.ok(accepted, 'writes were still refused 5 s after every value was deleted');
   t.diagnostic(`stored ${stored} values of 10 MiB before the limit`);
   client.close();
+});
+
+test('writes buffered in open transactions count against --max-memory', {
+  timeout: 60_000,
+}, async (t: TestContext) => {
+  const limit = 160 * mib;
+  const server = await startServer(['--max-memory', '160mb', '--shards', '1']);
+  t.after(() => server.stop());
+  const pid = server.child.pid as number;
+  const value = 't'.repeat(mib);
+  const clients = await Promise.all(Array.from({ length: 8 }, () => Client.connect(server.port)));
+  let refusals = 0;
+  for (const client of clients) {
+    assert.deepEqual(await client.call('START'), { status: 'Ok' });
+    for (let i = 0; i < 60; i++) {
+      const reply = await client.call(`PUT t${i} ${value}`);
+      if (reply.status !== 'Ok') {
+        assert.deepEqual(reply, { status: 'Error', mesg: messages.memoryFull(limit) });
+        refusals++;
+      }
+    }
+  }
+  // 480 MiB were offered to open transactions: most must have been refused.
+  assert.ok(refusals > 8 * 60 - 200, `only ${refusals} of 480 buffered writes refused`);
+  assert.ok(rssBytes(pid) < limit + 64 * mib, `RSS ${(rssBytes(pid) / mib) | 0} MiB`);
+  // The transactions stay open with what they had, and ROLLBACK frees it.
+  for (const client of clients) {
+    assert.deepEqual(await client.call('ROLLBACK'), { status: 'Ok' });
+    client.close();
+  }
 });

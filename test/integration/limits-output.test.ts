@@ -144,3 +144,33 @@ test(
     assert.equal(await server.stop(), 0);
   },
 );
+
+test(
+  'a soft limit below the socket high-water mark still resumes once the client reads',
+  limits,
+  async (t: TestContext) => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--max-line-bytes',
+      '2kb',
+      '--client-output-soft-bytes',
+      '2kb',
+      '--client-output-hard-bytes',
+      '64mb',
+    ]);
+    t.after(() => server.stop());
+    const client = await Client.connect(server.port);
+    const value = 'w'.repeat(1000);
+    assert.deepEqual(await client.call(`PUT w ${value}`), { status: 'Ok' });
+    client.socket.pause();
+    const count = 20_000;
+    client.write('GET w\n'.repeat(count));
+    await sleep(500);
+    client.socket.resume();
+    const replies = await client.readLines(count, 30_000);
+    assert.equal(replies.length, count);
+    assert.equal(replies[count - 1], `{"status": "Ok", "result": "${value}"}`);
+    client.close();
+  },
+);

@@ -108,3 +108,11 @@ test('--help lists every flag with its variable and default', () => {
   assert.match(text, /--max-clients <value> +\(env HAUS_MAX_CLIENTS, default: 10000\)/);
   assert.match(text, /--max-line-bytes <value> +\(env HAUS_MAX_LINE_BYTES, default: 16mb\)/);
 });
+
+test('a small --max-memory alone lowers the transaction bytes default with it', () => {
+  const result = parseConfig(['--max-memory', '32mb'], {});
+  assert.equal(result.kind, 'config');
+  if (result.kind !== 'config') return;
+  assert.equal(result.config.txBytesMax, 32 * 1024 * 1024);
+  assert.equal(result.config.dataMemoryBytesMax, 32 * 1024 * 1024);
+});

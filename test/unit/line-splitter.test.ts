@@ -83,3 +83,15 @@ test('at end of input an unterminated line is a command, an over-long one is not
   assert.deepEqual(drain(tooLong), [lineTooLong]);
   assert.equal(tooLong.takeUnterminated(), null);
 });
+
+test('an unterminated line is reported at its first byte over the limit', () => {
+  const splitter = new LineSplitter(8);
+  splitter.push(Buffer.from('123456789'));
+  assert.deepEqual(drain(splitter), [lineTooLong]);
+  // One byte over that is a `\r` may still be the line ending's: the next byte decides.
+  const withCr = new LineSplitter(8);
+  withCr.push(Buffer.from('12345678\r'));
+  assert.deepEqual(drain(withCr), []);
+  withCr.push(Buffer.from('\nnext\n'));
+  assert.deepEqual(drain(withCr), ['12345678', 'next']);
+});
