@@ -64,7 +64,7 @@ const OPTIONS = {
 
 const cores = availableParallelism();
 
-export const HELP = `Haus KV load generator: drives Haus and Redis with the same client and compares them.
+export const HELP = `Haus KV load generator: drives Haus and Redis with the same client, compares them.
 
 Usage: npm run bench [-- flags]        (or: node dist/bench/run.js [flags])
 

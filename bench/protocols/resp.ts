@@ -22,8 +22,9 @@ interface OpenArray {
 
 export class RespReplyParser implements ReplyParser {
   broken = false;
-  // An unfinished reply, copied out of the caller's (reused) chunks; parsing waits until `neededBytes` have come
-  // (when a bulk header told us the size) so a 64 KiB value is copied once, not per chunk.
+  // An unfinished reply, copied out of the caller's (reused) chunks; parsing waits until
+  // `neededBytes` have come (when a bulk header told us the size) so a 64 KiB value is copied
+  // once, not per chunk.
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private neededBytes = 0;
