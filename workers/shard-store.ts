@@ -13,6 +13,8 @@
  * are deleted (src/shards/shard-handle.ts uses it to bound replies not yet formatted).
  */
 
+import { needsJsonEscape } from '../src/protocol/reply-format.js';
+
 /** undefined: the key did not exist before the commit. */
 type UndoRecord = Array<[key: string, previous: string | undefined]>;
 
@@ -25,6 +27,9 @@ function sizeClassOf(length: number): number {
 export class ShardStore {
   private readonly data = new Map<string, string>();
   private readonly valuesPerSizeClass = new Uint32Array(33);
+  /** Keys whose values have a character JSON must escape (rare): every other value is sent
+   * as it is, without scanning it again on each GET. */
+  private readonly keysNeedingEscape = new Set<string>();
   private readonly undoRecords = new Map<number, UndoRecord>();
   private openUndo: UndoRecord | null = null;
 
@@ -36,17 +41,25 @@ export class ShardStore {
     return this.data.get(key);
   }
 
+  /** True when the value stored under `key` must be escaped in a reply. */
+  needsEscape(key: string): boolean {
+    return this.keysNeedingEscape.size > 0 && this.keysNeedingEscape.has(key);
+  }
+
   put(key: string, value: string): void {
     const previous = this.data.get(key);
     if (previous !== undefined) this.countValue(previous, -1);
     this.data.set(key, value);
     this.countValue(value, 1);
+    if (needsJsonEscape(value)) this.keysNeedingEscape.add(key);
+    else if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
   }
 
   delete(key: string): void {
     const previous = this.data.get(key);
     if (previous !== undefined) this.countValue(previous, -1);
     this.data.delete(key);
+    if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
   }
 
   /** At least the length in characters of the largest value stored (at most twice it). */

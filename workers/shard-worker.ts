@@ -15,7 +15,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { messages } from '../src/protocol/messages.js';
-import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
+import {
+  errorReplyBytes,
+  okReplyBytes,
+  plainResultReplyText,
+  resultReplyText,
+} from '../src/protocol/reply-format.js';
 import {
   OpCode,
   opFieldCount,
@@ -78,9 +83,12 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
   switch (code) {
     case OpCode.get: {
       if (!isUtf8(bytes.subarray(a, b))) return reply(invalidUtf8Reply);
-      const value = store.get(bytes.toString('utf8', a, b));
+      const key = bytes.toString('utf8', a, b);
+      const value = store.get(key);
       if (value === undefined) return reply(keyNotFoundReply);
-      replies.writeText(resultReplyText(value));
+      replies.writeText(
+        store.needsEscape(key) ? resultReplyText(value) : plainResultReplyText(value),
+      );
       return 1;
     }
     case OpCode.put: {

@@ -25,6 +25,17 @@ export const pongReplyBytes: Buffer = Buffer.from(pongReplyText);
 const needsEscape = /["\\\u0000-\u001f\u2028\u2029]/;
 const lineSeparators = /[\u2028\u2029]/g;
 
+/** True when `text` has a character JSON (or SPEC.md) wants escaped. */
+export function needsJsonEscape(text: string): boolean {
+  return needsEscape.test(text);
+}
+
+/** A GET reply for a value already known to need no escaping (the shard checks each value once,
+ * when it is stored, rather than on every read: bench/run.ts --full, 64 KiB values). */
+export function plainResultReplyText(value: string): string {
+  return `${resultPrefix}"${value}"${replySuffix}`;
+}
+
 /**
  * A JSON string literal for `text`. Fast path defended by bench/run.ts (GET replies at P=16):
  * most cached values need no escaping, and one regex test beats JSON.stringify's copy.

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ShardStore } from '../../workers/shard-store.js';
+
+test('the largest-value bound follows puts, overwrites, deletes and undone commits', () => {
+  const store = new ShardStore();
+  assert.equal(store.largestValueCharsBound(), 0);
+  store.put('small', 'x'.repeat(10));
+  assert.equal(store.largestValueCharsBound(), 15);
+  store.put('big', 'y'.repeat(5000));
+  assert.ok(store.largestValueCharsBound() >= 5000 && store.largestValueCharsBound() < 10_000);
+  store.put('big', 'short');
+  assert.equal(store.largestValueCharsBound(), 15);
+  store.beginCommitPart(1);
+  store.txWrite('huge', 'z'.repeat(70_000));
+  store.endCommitPart();
+  assert.ok(store.largestValueCharsBound() >= 70_000);
+  store.undo(1);
+  assert.equal(store.largestValueCharsBound(), 15);
+  assert.equal(store.get('huge'), undefined);
+  store.delete('small');
+  store.delete('big');
+  assert.equal(store.largestValueCharsBound(), 0);
+});
+
+test('a value is marked for escaping when stored, and unmarked when replaced or deleted', () => {
+  const store = new ShardStore();
+  store.put('k', 'plain');
+  assert.equal(store.needsEscape('k'), false);
+  store.put('k', 'has "quotes"');
+  assert.equal(store.needsEscape('k'), true);
+  store.put('k', 'plain again');
+  assert.equal(store.needsEscape('k'), false);
+  store.put('k', 'line\u2028separator');
+  assert.equal(store.needsEscape('k'), true);
+  store.delete('k');
+  assert.equal(store.needsEscape('k'), false);
+  store.put('other', 'control \u0001');
+  store.beginCommitPart(7);
+  store.txWrite('other', 'clean');
+  store.endCommitPart();
+  assert.equal(store.needsEscape('other'), false);
+  store.undo(7);
+  assert.equal(store.needsEscape('other'), true);
+  assert.equal(store.get('other'), 'control \u0001');
+});
