@@ -43,7 +43,7 @@ export class ShardHandle {
   readonly index: number;
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   readonly batch = new BatchBuilder();
-  failures = 0;
+  private failures = 0;
   /** The shard's bound on its largest value, from its last answer (ShardBatchResult). */
   private reportedLargestValue = 0;
   private readonly pool: Piscina<ShardAttachRequest, 'attached'>;
