@@ -129,12 +129,7 @@ test(
     client.socket.pause();
     client.write('GET big\n'.repeat(2_000));
     const reason = 'client closed: unread replies passed --client-output-hard-bytes';
-    const deadline = Date.now() + 10_000;
-    while (!server.logs.some((entry) => entry.msg === reason) && Date.now() < deadline) {
-      await sleep(20);
-    }
-    const log = server.logs.find((entry) => entry.msg === reason);
-    assert.ok(log !== undefined, 'the reason is logged');
+    const log = await server.waitForLog((entry) => entry.msg === reason, 10_000);
     // A paused socket sees the close only once it reads again.
     client.socket.resume();
     await client.whenClosed;
