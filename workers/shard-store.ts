@@ -8,18 +8,24 @@
  * commit wrote it, so that when another shard of the same commit fails, this shard's part can
  * be taken back and nothing of the commit stays applied.
  *
- * It also counts its values by size class (powers of two of their length), so it can tell the
- * main thread, with every answer, a bound on its largest value that shrinks when big values
- * are deleted (src/shards/shard-handle.ts uses it to bound replies not yet formatted).
+ * It also counts its values by size class (powers of two of the bytes their reply takes), so
+ * it can tell the main thread, with every answer, a bound on its largest reply that shrinks
+ * when big values are deleted (src/shards/shard-handle.ts uses it to bound replies not yet
+ * formatted).
  */
 
-import { needsJsonEscape } from '../src/protocol/reply-format.js';
+import { jsonString, needsJsonEscape } from '../src/protocol/reply-format.js';
+
+/** Values up to this many characters are counted at their worst-case reply size. */
+const exactSizeCharsMin = 1024;
+/** `\u00XX` for a control character: the most bytes one character can take in a reply. */
+const replyBytesPerCharMax = 6;
 
 /** undefined: the key did not exist before the commit. */
 type UndoRecord = Array<[key: string, previous: string | undefined]>;
 
-/** Size class of a value of `length` characters: its bit length (0 for empty, 1 for 1,
- * 2 for 2-3, ...), so class c holds lengths below 2^c. */
+/** Size class of a reply of `length` bytes: its bit length (0 for empty, 1 for 1, 2 for
+ * 2-3, ...), so class c holds lengths below 2^c. */
 function sizeClassOf(length: number): number {
   return 32 - Math.clz32(length);
 }
@@ -48,31 +54,44 @@ export class ShardStore {
 
   put(key: string, value: string): void {
     const previous = this.data.get(key);
-    if (previous !== undefined) this.countValue(previous, -1);
+    if (previous !== undefined) this.countValue(key, previous, -1);
     this.data.set(key, value);
-    this.countValue(value, 1);
     if (needsJsonEscape(value)) this.keysNeedingEscape.add(key);
     else if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
+    this.countValue(key, value, 1);
   }
 
   delete(key: string): void {
     const previous = this.data.get(key);
-    if (previous !== undefined) this.countValue(previous, -1);
+    if (previous !== undefined) this.countValue(key, previous, -1);
     this.data.delete(key);
     if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
   }
 
-  /** At least the length in characters of the largest value stored (at most twice it). */
-  largestValueCharsBound(): number {
+  /** At least the bytes of the largest value's reply text (at most twice it, or the fixed
+   * overestimate of small values). */
+  largestReplyBytesBound(): number {
     for (let sizeClass = 32; sizeClass > 0; sizeClass--) {
       if ((this.valuesPerSizeClass[sizeClass] as number) > 0) return 2 ** sizeClass - 1;
     }
     return 0;
   }
 
-  private countValue(value: string, change: 1 | -1): void {
-    const sizeClass = sizeClassOf(value.length);
+  /** Counts the value in the size class of its reply bytes. Call it with the escape set as it
+   * is for this value: before changing it on removal, after on insertion. */
+  private countValue(key: string, value: string, change: 1 | -1): void {
+    const sizeClass = sizeClassOf(this.replyBytesOf(key, value));
     this.valuesPerSizeClass[sizeClass] = (this.valuesPerSizeClass[sizeClass] as number) + change;
+  }
+
+  /** Bytes the value takes in a reply: UTF-8, escaped where JSON wants it. Small values are
+   * counted at their worst case (6 bytes a character) without scanning them: they never decide
+   * how many replies a client may have in flight. */
+  private replyBytesOf(key: string, value: string): number {
+    if (value.length <= exactSizeCharsMin) return value.length * replyBytesPerCharMax;
+    return this.needsEscape(key)
+      ? Buffer.byteLength(jsonString(value), 'utf8')
+      : Buffer.byteLength(value, 'utf8');
   }
 
   /** Starts recording a commit's writes on this shard; `txWrite` calls follow. */

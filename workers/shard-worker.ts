@@ -71,7 +71,7 @@ function runBatch(request: ShardBatchRequest): ShardBatchResult {
     seq: request.seq,
     ends,
     bytes: replyBytes,
-    largestValueChars: store.largestValueCharsBound(),
+    largestReplyBytes: store.largestReplyBytesBound(),
   };
 }
 

@@ -258,7 +258,6 @@ export class Coordinator {
         session.replies.push(errorReplyBytes(messages.memoryFull(this.memory.limitBytes)));
         return true;
       }
-      this.memory.noteWrite(cost);
     }
     // Copies: the transaction outlives the socket chunk these bytes arrived in.
     const write: BufferedWrite = {
@@ -273,6 +272,7 @@ export class Coordinator {
     } else if (result === 'bytesLimit') {
       session.replies.push(errorReplyBytes(messages.txBytesLimit(this.config.txBytesMax)));
     } else {
+      if (value !== null) this.memory.noteWrite(MemoryGuard.estimate(key.length + value.length, 1));
       session.replies.push(okReplyBytes);
     }
     return true;

@@ -111,13 +111,15 @@ export class Connection implements ClientSession {
 
   /** Runs every complete line it may run now; stops reading when it must wait. */
   private processLines(): void {
+    // Once our side is ended nothing more runs, whatever arrives (its end of input included).
+    if (this.ended) return;
     let drained = false;
     while (!this.waiting && !this.quitting && !this.socket.destroyed) {
       if (!this.mayRunMore()) break;
       // At end of input the last line needs no `\n`: no byte can come to complete it. At
       // shutdown an unterminated line is not a command yet and is dropped.
-      const line =
-        this.splitter.next() ?? (this.inputEnded ? this.splitter.takeUnterminated() : null);
+      const lastLine = this.inputEnded && !this.shuttingDown;
+      const line = this.splitter.next() ?? (lastLine ? this.splitter.takeUnterminated() : null);
       if (line === null) {
         drained = true;
         break;

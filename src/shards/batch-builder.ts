@@ -6,6 +6,7 @@
  * into the batch, so nothing the shard keeps can pin a socket buffer, and the chunk can be
  * reused at once.
  */
+import { replyBytesPerValueByteMax } from '../config/options.js';
 import { type OpCode, opFieldCount, type ShardBatchRequest } from './shard-messages.js';
 
 /** Receives the reply of one operation; `reject` when its shard failed before answering. */
@@ -24,7 +25,7 @@ export class BatchBuilder {
   private bytes: Buffer = Buffer.allocUnsafeSlow(initialBytes);
   private rowCount = 0;
   private byteCount = 0;
-  /** The largest value a PUT in this batch carries, in bytes (ShardHandle's reply bound). */
+  /** The largest reply a value PUT in this batch could make, in bytes (ShardHandle's bound). */
   largestValueBytes = 0;
   /** One entry per row; null for rows whose reply nobody awaits. */
   private sinks: Array<OpSink | null> = [];
@@ -50,7 +51,10 @@ export class BatchBuilder {
     this.ops[at + 3] = this.byteCount;
     this.copy(value, 0, value.length);
     this.ops[at + 4] = this.byteCount;
-    if (value.length > this.largestValueBytes) this.largestValueBytes = value.length;
+    // Worst case of its reply (every byte a control character, escaped as \u00XX): it only
+    // counts until the shard answers with its exact bound.
+    const replyBytesMax = value.length * replyBytesPerValueByteMax;
+    if (replyBytesMax > this.largestValueBytes) this.largestValueBytes = replyBytesMax;
   }
 
   /** An operation with only integer arguments (txApply, txForget, txUndo, crash). */

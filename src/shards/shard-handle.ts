@@ -100,8 +100,7 @@ export class ShardHandle {
   /**
    * At least the size of the largest value a GET sent now could find on this shard: what the
    * shard last reported (which shrinks when big values are deleted) and every PUT still on its
-   * way there. Lengths in characters stand for bytes, as for ordinary text; the size classes
-   * the shard counts in leave up to 2x of room.
+   * way there (counted at their worst case, 6 bytes a byte, as JSON escaping could make them).
    */
   largestValueBytesBound(): number {
     let bound = Math.max(this.reportedLargestValue, this.batch.largestValueBytes);
@@ -152,7 +151,7 @@ export class ShardHandle {
     // A result of a thread already declared lost was failed already; ignore it.
     if (batch === undefined || batch.seq !== result.seq) return;
     this.inFlight.shift();
-    this.reportedLargestValue = result.largestValueChars;
+    this.reportedLargestValue = result.largestReplyBytes;
     deliver(result, batch.sinks);
     this.flush();
     this.wakeIfIdle();

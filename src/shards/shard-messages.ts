@@ -59,9 +59,9 @@ export interface ShardBatchRequest {
 
 export interface ShardBatchResult {
   seq: number;
-  /** After the batch: at least the length of the shard's largest value, in characters (at most
-   * twice it), to bound the replies its GETs can produce (ShardStore). */
-  largestValueChars: number;
+  /** After the batch: at least the bytes of the shard's largest value as a reply text (UTF-8,
+   * escaped), to bound the replies its GETs can produce (ShardStore). */
+  largestReplyBytes: number;
   /** End offset in `bytes` of each operation's reply. */
   ends: Uint32Array;
   bytes: Uint8Array;

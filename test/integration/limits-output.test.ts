@@ -169,3 +169,52 @@ test(
     client.close();
   },
 );
+
+test(
+  'replies of multi-byte values are paced by their bytes: a reading client is not cut off',
+  limits,
+  async (t: TestContext) => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--max-line-bytes',
+      '3300000',
+      '--client-output-soft-bytes',
+      '8mb',
+      '--client-output-hard-bytes',
+      '20mb',
+    ]);
+    t.after(() => server.stop());
+    const client = await Client.connect(server.port);
+    const value = '€'.repeat(1024 * 1024 - 1);
+    assert.deepEqual(await client.call(`PUT euro ${value}`), { status: 'Ok' });
+    client.write(`${'GET euro\n'.repeat(20)}QUIT\n`);
+    const replies = await client.readLines(21, 30_000);
+    assert.equal(replies[19], `{"status": "Ok", "result": "${value}"}`);
+    assert.equal(replies[20], '{"status": "Ok"}');
+    assert.ok(!server.logs.some((log) => String(log.msg).startsWith('client closed')));
+  },
+);
+
+test('a client that stops reading after its last command is released', limits, async (t) => {
+  const server = await startServer(['--shards', '1', '--max-clients', '1']);
+  t.after(() => server.stop());
+  const writer = await Client.connect(server.port);
+  assert.deepEqual(await writer.call(`PUT big ${'b'.repeat(mib)}`), { status: 'Ok' });
+  writer.close();
+  await writer.whenClosed;
+  const stuck = await Client.connect(server.port);
+  stuck.socket.pause();
+  stuck.endInput('GET big\nGET big\nGET big\nGET big\nGET big\n');
+  // It never reads the 5 MiB of replies: the server gives up on it and frees its place.
+  const deadline = Date.now() + 15_000;
+  let served = false;
+  while (!served && Date.now() < deadline) {
+    await sleep(500);
+    const next = await Client.connect(server.port);
+    served = (await next.call('PING')).status === 'Ok';
+    next.close();
+  }
+  assert.ok(served, 'the place of a client that reads nothing was never freed');
+  stuck.close();
+});

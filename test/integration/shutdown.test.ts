@@ -41,3 +41,17 @@ describe('shutdown', () => {
     await client.whenClosed;
   });
 });
+
+describe('shutdown drops unterminated lines', () => {
+  test('a partial line pending at SIGTERM is not executed, even when the client then ends', async () => {
+    const server = await startServer(['--shards', '1', '--enable-debug-commands']);
+    const client = await Client.connect(server.port);
+    // Were this unterminated line run, it would crash the shard (and log it).
+    client.write('PING\nDEBUG CRASH-SHARD 0');
+    assert.deepEqual(await client.readLines(1), ['{"status": "Ok", "result": "PONG"}']);
+    assert.equal(await server.stop(), 0);
+    await client.whenClosed;
+    assert.equal(client.unreadLines.length, 0);
+    assert.ok(!server.logs.some((line) => String(line.msg).startsWith('shard failed')));
+  });
+});

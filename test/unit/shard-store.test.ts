@@ -2,25 +2,37 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShardStore } from '../../workers/shard-store.js';
 
-test('the largest-value bound follows puts, overwrites, deletes and undone commits', () => {
+test('the largest-reply bound follows puts, overwrites, deletes and undone commits', () => {
   const store = new ShardStore();
-  assert.equal(store.largestValueCharsBound(), 0);
+  assert.equal(store.largestReplyBytesBound(), 0);
+  // Small values count at their worst case (6 bytes a character) without being scanned.
   store.put('small', 'x'.repeat(10));
-  assert.equal(store.largestValueCharsBound(), 15);
+  assert.equal(store.largestReplyBytesBound(), 63);
   store.put('big', 'y'.repeat(5000));
-  assert.ok(store.largestValueCharsBound() >= 5000 && store.largestValueCharsBound() < 10_000);
+  assert.ok(store.largestReplyBytesBound() >= 5000 && store.largestReplyBytesBound() < 10_000);
   store.put('big', 'short');
-  assert.equal(store.largestValueCharsBound(), 15);
+  assert.equal(store.largestReplyBytesBound(), 63);
   store.beginCommitPart(1);
   store.txWrite('huge', 'z'.repeat(70_000));
   store.endCommitPart();
-  assert.ok(store.largestValueCharsBound() >= 70_000);
+  assert.ok(store.largestReplyBytesBound() >= 70_000);
   store.undo(1);
-  assert.equal(store.largestValueCharsBound(), 15);
+  assert.equal(store.largestReplyBytesBound(), 63);
   assert.equal(store.get('huge'), undefined);
   store.delete('small');
   store.delete('big');
-  assert.equal(store.largestValueCharsBound(), 0);
+  assert.equal(store.largestReplyBytesBound(), 0);
+});
+
+test('the bound counts reply bytes: multi-byte characters and escaping', () => {
+  const store = new ShardStore();
+  store.put('euro', '€'.repeat(2000));
+  assert.ok(store.largestReplyBytesBound() >= 6000, 'a € is 3 bytes');
+  store.put('ctl', '\u0001'.repeat(2000));
+  assert.ok(store.largestReplyBytesBound() >= 12_000, 'a control character is \\u0001');
+  store.put('ctl', 'plain');
+  store.delete('euro');
+  assert.equal(store.largestReplyBytesBound(), 31);
 });
 
 test('a value is marked for escaping when stored, and unmarked when replaced or deleted', () => {
