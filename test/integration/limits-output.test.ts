@@ -20,6 +20,20 @@ function rssBytes(pid: number): number {
 
 const limits = { timeout: 60_000 };
 
+/** One shard and the three limits these tests play with, as flag values (`64kb`, `1mb`). */
+function startWithOutputLimits(sizes: { lineBytes: string; softBytes: string; hardBytes: string }) {
+  return startServer([
+    '--shards',
+    '1',
+    '--max-line-bytes',
+    sizes.lineBytes,
+    '--client-output-soft-bytes',
+    sizes.softBytes,
+    '--client-output-hard-bytes',
+    sizes.hardBytes,
+  ]);
+}
+
 test(
   'GETs of a 1 MiB value pipelined without reading: memory bounded, all answered in order',
   limits,
@@ -71,16 +85,11 @@ test(
   'small pipelined requests without reading: the server stops reading, then resumes',
   limits,
   async (t: TestContext) => {
-    const server = await startServer([
-      '--shards',
-      '1',
-      '--max-line-bytes',
-      '1kb',
-      '--client-output-soft-bytes',
-      '64kb',
-      '--client-output-hard-bytes',
-      '1mb',
-    ]);
+    const server = await startWithOutputLimits({
+      lineBytes: '1kb',
+      softBytes: '64kb',
+      hardBytes: '1mb',
+    });
     t.after(() => server.stop());
     const pid = server.child.pid as number;
     const client = await Client.connect(server.port);
@@ -112,16 +121,11 @@ test(
   'past --client-output-hard-bytes the client is closed and the reason logged',
   limits,
   async (t: TestContext) => {
-    const server = await startServer([
-      '--shards',
-      '1',
-      '--max-line-bytes',
-      '128kb',
-      '--client-output-soft-bytes',
-      '1mb',
-      '--client-output-hard-bytes',
-      '1mb',
-    ]);
+    const server = await startWithOutputLimits({
+      lineBytes: '128kb',
+      softBytes: '1mb',
+      hardBytes: '1mb',
+    });
     t.after(() => server.stop());
     const reader = await Client.connect(server.port);
     assert.deepEqual(await reader.call(`PUT big ${'v'.repeat(100 * kib)}`), { status: 'Ok' });
@@ -144,16 +148,11 @@ test(
   'a soft limit below the socket high-water mark still resumes once the client reads',
   limits,
   async (t: TestContext) => {
-    const server = await startServer([
-      '--shards',
-      '1',
-      '--max-line-bytes',
-      '2kb',
-      '--client-output-soft-bytes',
-      '2kb',
-      '--client-output-hard-bytes',
-      '64mb',
-    ]);
+    const server = await startWithOutputLimits({
+      lineBytes: '2kb',
+      softBytes: '2kb',
+      hardBytes: '64mb',
+    });
     t.after(() => server.stop());
     const client = await Client.connect(server.port);
     const value = 'w'.repeat(1000);
@@ -174,16 +173,11 @@ test(
   'replies of multi-byte values are paced by their bytes: a reading client is not cut off',
   limits,
   async (t: TestContext) => {
-    const server = await startServer([
-      '--shards',
-      '1',
-      '--max-line-bytes',
-      '3300000',
-      '--client-output-soft-bytes',
-      '8mb',
-      '--client-output-hard-bytes',
-      '20mb',
-    ]);
+    const server = await startWithOutputLimits({
+      lineBytes: '3300000',
+      softBytes: '8mb',
+      hardBytes: '20mb',
+    });
     t.after(() => server.stop());
     const client = await Client.connect(server.port);
     const value = '€'.repeat(1024 * 1024 - 1);
