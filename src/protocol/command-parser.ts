@@ -116,7 +116,13 @@ export function parseCommand(line: Buffer): Command {
     case 'PUT':
       return parsePut(line, keyStart, keyEnd);
     case 'DEBUG':
-      return { kind: 'DEBUG', words: line.toString('utf8', keyStart).split(/[ \t]+/) };
+      return {
+        kind: 'DEBUG',
+        words: line
+          .toString('utf8', keyStart)
+          .split(/[ \t]+/)
+          .filter(Boolean),
+      };
     default:
       if (keyStart !== line.length) {
         return { kind: 'error', message: messages.takesNoArguments(name) };
