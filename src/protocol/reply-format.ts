@@ -8,7 +8,7 @@
  */
 
 export const okReplyText = '{"status": "Ok"}\n';
-export const pongReplyText = '{"status": "Ok", "result": "PONG"}\n';
+const pongReplyText = '{"status": "Ok", "result": "PONG"}\n';
 const resultPrefix = '{"status": "Ok", "result": ';
 const errorPrefix = '{"status": "Error", "mesg": ';
 const replySuffix = '}\n';

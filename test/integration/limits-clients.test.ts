@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { messages } from '../../src/protocol/messages.js';
 import { errorReplyText } from '../../src/protocol/reply-format.js';
 import { Client, sleep } from '../support/client.js';
+import { openFds } from '../support/proc.js';
 import { startServer } from '../support/server-process.js';
 
 test('the client over --max-clients gets one error and is closed; the others go on', async () => {
@@ -68,10 +68,6 @@ function connectHoldingOpen(port: number): Promise<Socket> {
     socket.once('connect', () => resolve(socket));
     socket.once('error', reject);
   });
-}
-
-function openFds(pid: number): number {
-  return readdirSync(`/proc/${pid}/fd`).length;
 }
 
 async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {

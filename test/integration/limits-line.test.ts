@@ -4,20 +4,15 @@
  * the limit goes through the whole path intact.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { messages } from '../../src/protocol/messages.js';
 import { errorReplyText } from '../../src/protocol/reply-format.js';
 import { Client } from '../support/client.js';
+import { rssBytes } from '../support/proc.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
 
 const mib = 1024 * 1024;
 let server: RunningServer;
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
-}
 
 before(async () => {
   server = await startServer(['--max-line-bytes', '12mb', '--shards', '2']);

@@ -5,19 +5,14 @@
  * transaction size limits (--max-tx-writes, --max-tx-bytes).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { messages } from '../../src/protocol/messages.js';
 import { Client, sleep } from '../support/client.js';
+import { rssBytes } from '../support/proc.js';
 import { startServer } from '../support/server-process.js';
 
 const kib = 1024;
 const mib = 1024 * kib;
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
-}
 
 test('over --max-memory writes are refused, reads and deletes still work', {
   timeout: 60_000,

@@ -5,18 +5,13 @@
  * whatever the client pipelines, including GETs of a large value.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
 import { Client, sleep } from '../support/client.js';
+import { rssBytes } from '../support/proc.js';
 import { startServer } from '../support/server-process.js';
 
 const kib = 1024;
 const mib = 1024 * kib;
-
-function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
-}
 
 const limits = { timeout: 60_000 };
 
