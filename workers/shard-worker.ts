@@ -3,8 +3,9 @@
  * of a pool, so every shard has a pool of exactly one thread, and a key always reaches the
  * thread that owns it (src/shards/shard-handle.ts).
  *
- * The thread's one piscina task hands it a MessagePort; every batch of operations, gathered by
- * the main thread in one event-loop turn, then arrives on that port. The shard decodes and
+ * The thread's one piscina task hands it a MessagePort and its shared slots; every batch of
+ * operations, gathered by the main thread in one event-loop turn, then arrives in a slot and is
+ * announced on that port (src/shards/batch-slots.ts). The shard decodes and
  * validates keys and values, executes, and formats every reply line, so the main thread does
  * as little per command as possible. Operations run in the order they arrive, which is the
  * order the main thread received them: single commands on a key are linearizable. A shard
@@ -22,12 +23,13 @@ import {
   resultReplyText,
 } from '../src/protocol/reply-format.js';
 import {
-  OpCode,
-  opFieldCount,
-  type ShardAttachRequest,
-  type ShardBatchRequest,
-  type ShardBatchResult,
-} from '../src/shards/shard-messages.js';
+  BatchSlot,
+  readRequest,
+  type SlotNotice,
+  seqOf,
+  slotIndexOf,
+} from '../src/shards/batch-slots.js';
+import { OpCode, opFieldCount, type ShardAttachRequest } from '../src/shards/shard-messages.js';
 import { ReplyWriter } from './reply-writer.js';
 import { ShardStore } from './shard-store.js';
 
@@ -47,32 +49,36 @@ export default function attach(request: ShardAttachRequest): 'attached' {
   if (attachedPort !== null) throw new Error('shard thread attached twice');
   const port = request.port;
   attachedPort = port;
-  port.on('message', (batch: ShardBatchRequest) => {
-    const result = runBatch(batch);
-    // The reply arrays were made for this result (ReplyWriter.finish): transfer, not copy.
-    port.postMessage(result, [
-      result.ends.buffer as ArrayBuffer,
-      result.bytes.buffer as ArrayBuffer,
-    ]);
+  const requestSlots = request.requestSlots.map((memory) => new BatchSlot(memory));
+  const replySlots = request.replySlots.map((memory) => new BatchSlot(memory));
+  port.on('message', (notice: SlotNotice) => {
+    const seq = seqOf(notice);
+    const slotIndex = slotIndexOf(seq, requestSlots.length);
+    if (typeof notice !== 'number') requestSlots[slotIndex] = new BatchSlot(notice[1]);
+    const replacedReplySlot = runBatch(
+      requestSlots[slotIndex] as BatchSlot,
+      replySlots[slotIndex] as BatchSlot,
+    );
+    if (replacedReplySlot === null) {
+      port.postMessage(seq);
+    } else {
+      replySlots[slotIndex] = replacedReplySlot;
+      port.postMessage([seq, replacedReplySlot.memory] satisfies SlotNotice);
+    }
   });
   return 'attached';
 }
 
-function runBatch(request: ShardBatchRequest): ShardBatchResult {
-  const { ops, opCount } = request;
-  const bytes = Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.length);
-  replies.begin(opCount);
+/** Runs the batch in `requestSlot`, writing its replies into `replySlot`; returns the slot
+ * they are in when they did not fit that one. */
+function runBatch(requestSlot: BatchSlot, replySlot: BatchSlot): BatchSlot | null {
+  const { ops, opCount, bytes } = readRequest(requestSlot);
+  replies.begin(replySlot, opCount);
   let row = 0;
   while (row < opCount) {
     row += runOperation(ops, row * opFieldCount, bytes);
   }
-  const { ends, bytes: replyBytes } = replies.finish();
-  return {
-    seq: request.seq,
-    ends,
-    bytes: replyBytes,
-    largestReplyBytes: store.largestReplyBytesBound(),
-  };
+  return replies.finish(store.largestReplyBytesBound());
 }
 
 /** Runs the operation at `at` (an index into ops) and returns how many rows it used. */

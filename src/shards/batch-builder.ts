@@ -1,13 +1,14 @@
 /**
- * Gathers the operations for one shard during an event-loop turn into the rows and bytes of a
- * ShardBatchRequest (shard-messages.ts): two typed arrays per batch instead of one object per
- * operation, so a batch costs one cheap message however many operations it carries
- * (bench/run.ts, P=16). Keys and values are copied out of the socket's chunk
+ * Gathers the operations for one shard during an event-loop turn as rows of integers and a run
+ * of bytes (shard-messages.ts), instead of one object per operation, so a batch costs one
+ * cheap message however many operations it carries (bench/run.ts, P=16). When it is sent, it
+ * is copied into the shard's shared slot (batch-slots.ts) while this builder keeps its buffers. Keys and values are copied out of the socket's chunk
  * into the batch, so nothing the shard keeps can pin a socket buffer, and the chunk can be
  * reused at once.
  */
 import { replyBytesPerValueByteMax } from '../config/options.js';
-import { type OpCode, opFieldCount, type ShardBatchRequest } from './shard-messages.js';
+import { type BatchSlot, requestBytesNeeded, writeRequest } from './batch-slots.js';
+import { type OpCode, opFieldCount } from './shard-messages.js';
 
 /** Receives the reply of one operation; `reject` when its shard failed before answering. */
 export interface OpSink {
@@ -64,22 +65,22 @@ export class BatchBuilder {
     this.ops[at + 2] = b;
   }
 
-  /** Hands over the batch and starts an empty one. The arrays are exact-size copies so they
-   * can be transferred to the shard while this builder keeps its buffers. */
-  take(seq: number): { request: ShardBatchRequest; sinks: Array<OpSink | null> } {
-    const request: ShardBatchRequest = {
-      seq,
-      ops: this.ops.slice(0, this.rowCount * opFieldCount),
-      opCount: this.rowCount,
-      bytes: new Uint8Array(this.bytes.subarray(0, this.byteCount)),
-    };
+  /** Bytes the batch takes in a request slot. */
+  get slotBytesNeeded(): number {
+    return requestBytesNeeded(this.rowCount, this.byteCount);
+  }
+
+  /** Writes the batch into `slot` (at least `slotBytesNeeded` big), starts an empty one, and
+   * returns the sinks of the batch's rows, in order. */
+  moveInto(slot: BatchSlot): Array<OpSink | null> {
+    writeRequest(slot, this.ops, this.rowCount, this.bytes, this.byteCount);
     const sinks = this.sinks;
     this.sinks = [];
     this.rowCount = 0;
     this.byteCount = 0;
     this.largestValueBytes = 0;
     if (this.bytes.length > keptBytesMax) this.bytes = Buffer.allocUnsafeSlow(initialBytes);
-    return { request, sinks };
+    return sinks;
   }
 
   private addRow(code: OpCode, sink: OpSink | null): number {

@@ -5,9 +5,10 @@
  *
  * No thread hop per command: operations are gathered during one event-loop turn and sent as
  * one message per shard (FINDINGS.md: a piscina `run()` per command caps the server near 25k
- * ops/s). Batches go over a MessagePort handed to the thread at start, not as piscina tasks:
- * at the small batches of P=1 traffic, piscina's per-task bookkeeping on both threads cost
- * about as much as the work (bench/run.ts, P=1 and the transaction mix). Piscina still starts,
+ * ops/s). Batches are written into shared slots (batch-slots.ts) and announced over a
+ * MessagePort handed to the thread at start, not as piscina tasks: at the small batches of P=1
+ * traffic, piscina's per-task bookkeeping on both threads cost about as much as the work
+ * (bench/run.ts, P=1 and the transaction mix). Piscina still starts,
  * supervises and restarts the thread. At most `shardBatchesInFlightMax` batches are in flight;
  * meanwhile the next batch grows, so batches get larger exactly when the shard is busy. A port
  * delivers in order, so operations reach the shard in the order the main thread queued them.
@@ -22,7 +23,16 @@ import { Piscina } from 'piscina';
 import { shardBatchesInFlightMax } from '../config/bounds.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
-import type { ShardAttachRequest, ShardBatchResult, ShardWorkerData } from './shard-messages.js';
+import {
+  BatchSlot,
+  type ReplyView,
+  readReplies,
+  type SlotNotice,
+  seqOf,
+  slotBytesInitial,
+  slotIndexOf,
+} from './batch-slots.js';
+import type { ShardAttachRequest, ShardWorkerData } from './shard-messages.js';
 
 const workerFile = new URL('../../workers/shard-worker.js', import.meta.url).href;
 
@@ -44,12 +54,15 @@ export class ShardHandle {
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   readonly batch = new BatchBuilder();
   private failures = 0;
-  /** The shard's bound on its largest value, from its last answer (ShardBatchResult). */
+  /** The shard's bound on its largest value, from its last answer. */
   private reportedLargestValue = 0;
   private readonly pool: Piscina<ShardAttachRequest, 'attached'>;
   private readonly logger: Logger;
   /** The port to the live thread; null while a new thread is being attached. */
   private port: MessagePort | null = null;
+  /** Shared with the live thread; new ones for each thread. */
+  private requestSlots: BatchSlot[] = [];
+  private replySlots: BatchSlot[] = [];
   private readonly inFlight: BatchInFlight[] = [];
   private nextSeq = 1;
   private flushScheduled = false;
@@ -124,9 +137,19 @@ export class ShardHandle {
 
   private async attach(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    const request: ShardAttachRequest = { port: port2 };
+    const newSlots = () =>
+      Array.from({ length: shardBatchesInFlightMax }, () => BatchSlot.ofAtLeast(slotBytesInitial));
+    const requestSlots = newSlots();
+    const replySlots = newSlots();
+    const request: ShardAttachRequest = {
+      port: port2,
+      requestSlots: requestSlots.map((slot) => slot.memory),
+      replySlots: replySlots.map((slot) => slot.memory),
+    };
     await this.pool.run(request, { transferList: [port2] });
-    port1.on('message', (result: ShardBatchResult) => this.onResult(result));
+    port1.on('message', (notice: SlotNotice) => this.onResult(notice));
+    this.requestSlots = requestSlots;
+    this.replySlots = replySlots;
     this.port = port1;
     this.flush();
   }
@@ -137,22 +160,31 @@ export class ShardHandle {
     if (this.inFlight.length >= shardBatchesInFlightMax) return;
     const seq = this.nextSeq++;
     const largestValueBytes = this.batch.largestValueBytes;
-    const { request, sinks } = this.batch.take(seq);
+    // The slot's previous batch was answered (at most as many in flight as there are slots).
+    const slotIndex = slotIndexOf(seq, this.requestSlots.length);
+    let slot = this.requestSlots[slotIndex] as BatchSlot;
+    const bytesNeeded = this.batch.slotBytesNeeded;
+    let notice: SlotNotice = seq;
+    if (slot.unfitFor(bytesNeeded)) {
+      slot = BatchSlot.ofAtLeast(bytesNeeded);
+      this.requestSlots[slotIndex] = slot;
+      notice = [seq, slot.memory];
+    }
+    const sinks = this.batch.moveInto(slot);
     this.inFlight.push({ seq, sinks, largestValueBytes });
-    // Both arrays were made for this batch (BatchBuilder.take), never shared: transfer them.
-    port.postMessage(request, [
-      request.ops.buffer as ArrayBuffer,
-      request.bytes.buffer as ArrayBuffer,
-    ]);
+    port.postMessage(notice);
   }
 
-  private onResult(result: ShardBatchResult): void {
+  private onResult(notice: SlotNotice): void {
     const batch = this.inFlight[0];
     // A result of a thread already declared lost was failed already; ignore it.
-    if (batch === undefined || batch.seq !== result.seq) return;
+    if (batch === undefined || batch.seq !== seqOf(notice)) return;
     this.inFlight.shift();
-    this.reportedLargestValue = result.largestReplyBytes;
-    deliver(result, batch.sinks);
+    const slotIndex = slotIndexOf(batch.seq, this.replySlots.length);
+    if (typeof notice !== 'number') this.replySlots[slotIndex] = new BatchSlot(notice[1]);
+    const replies = readReplies(this.replySlots[slotIndex] as BatchSlot);
+    this.reportedLargestValue = replies.largestReplyBytes;
+    deliver(replies, batch.sinks);
     this.flush();
     this.wakeIfIdle();
   }
@@ -188,8 +220,8 @@ export class ShardHandle {
   }
 }
 
-function deliver(result: ShardBatchResult, sinks: Array<OpSink | null>): void {
-  const { ends, bytes } = result;
+function deliver(replies: ReplyView, sinks: Array<OpSink | null>): void {
+  const { ends, bytes } = replies;
   let start = 0;
   for (let i = 0; i < sinks.length; i++) {
     const end = ends[i] as number;

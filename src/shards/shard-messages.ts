@@ -2,14 +2,14 @@
  * Everything that crosses between the main thread and a shard thread, typed once for both
  * sides (STYLE.md section 3).
  *
- * At start the main thread hands the thread a MessagePort (ShardAttachRequest, the only piscina
- * task); every batch then travels on that port.
+ * At start the main thread hands the thread a MessagePort and the shared slots batches travel
+ * in (ShardAttachRequest, the only piscina task); every batch is then announced on that port.
  *
- * One message carries a whole batch: every operation the main thread gathered for this shard
- * during one event-loop turn. Operations are rows of `opFieldCount` integers in `ops`; keys and
- * values are byte ranges of `bytes`. The two typed arrays are transferred, not copied. The
- * answer has one reply per operation, in order: reply i is `bytes[ends[i-1] .. ends[i])`, an
- * already formatted reply line (or empty for operations that only acknowledge).
+ * One batch holds every operation the main thread gathered for this shard during one
+ * event-loop turn. Operations are rows of `opFieldCount` integers; keys and values are byte
+ * ranges of the batch's bytes (layout: batch-slots.ts). The answer has one reply per operation,
+ * in order, each an already formatted reply line (or empty for operations that only
+ * acknowledge), and the shard's bound on its largest reply.
  */
 
 import type { MessagePort } from 'node:worker_threads';
@@ -43,28 +43,12 @@ export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const opFieldCount = 5;
 
-/** The one piscina task a shard thread gets: the port its batches arrive on. */
+/** The one piscina task a shard thread gets: the port its batches are announced on, and the
+ * memory of its request and reply slots, one of each per batch in flight (batch-slots.ts). */
 export interface ShardAttachRequest {
   port: MessagePort;
-}
-
-export interface ShardBatchRequest {
-  /** Numbers batches on one port, so a result can be matched to its batch. */
-  seq: number;
-  /** opCount rows of opFieldCount integers. */
-  ops: Int32Array;
-  opCount: number;
-  bytes: Uint8Array;
-}
-
-export interface ShardBatchResult {
-  seq: number;
-  /** After the batch: at least the bytes of the shard's largest value as a reply text (UTF-8,
-   * escaped), to bound the replies its GETs can produce (ShardStore). */
-  largestReplyBytes: number;
-  /** End offset in `bytes` of each operation's reply. */
-  ends: Uint32Array;
-  bytes: Uint8Array;
+  requestSlots: SharedArrayBuffer[];
+  replySlots: SharedArrayBuffer[];
 }
 
 /** Given to each shard thread at start (piscina workerData). */

@@ -1,0 +1,154 @@
+/**
+ * The shared memory a batch and its replies travel in between the main thread and one shard
+ * thread, so the port message itself is just the batch's number.
+ *
+ * Each shard has one request slot and one reply slot per batch that may be in flight
+ * (`shardBatchesInFlightMax`); batch `seq` uses the pair `seq % slotCount`. A slot is reused
+ * only after its previous batch was answered and its replies copied out, so neither side ever
+ * writes memory the other is still reading. Posting on the port after writing a slot, and
+ * reading the slot after the message arrived, orders the two threads' accesses.
+ *
+ * Why not transfer the arrays as before: a round trip of an object with two transferred arrays
+ * each way cost ~60 µs of CPU on this 2-core VM, a round trip of a number ~40 (allocation,
+ * serialization and detaching of four buffers per batch; bench/run.ts, the transaction mix,
+ * where every commit is a batch on each of its shards).
+ *
+ * A batch or a reply that does not fit its slot gets a new, larger slot, announced with the
+ * batch's number (SlotNotice); a slot grown past `slotBytesKeptMax` is replaced by a small one
+ * at its next use, so one huge value does not pin its memory.
+ */
+import { opFieldCount } from './shard-messages.js';
+
+/** Size of a new slot, in bytes: a few hundred single commands or commits fit. */
+export const slotBytesInitial = 256 * 1024;
+/** A slot that grew past this many bytes is replaced by a new small one at its next use. */
+export const slotBytesKeptMax = 4 * 1024 * 1024;
+
+/** A port message: the number of the batch (or reply) now in its slot, with the new slot's
+ * memory when it had to be replaced. */
+export type SlotNotice = number | [seq: number, replacedSlot: SharedArrayBuffer];
+
+export class BatchSlot {
+  readonly ints: Int32Array;
+  readonly bytes: Buffer;
+
+  constructor(readonly memory: SharedArrayBuffer) {
+    this.ints = new Int32Array(memory);
+    this.bytes = Buffer.from(memory);
+  }
+
+  /** A new slot of at least `bytes` bytes (a power of two, so repeated growth stays rare). */
+  static ofAtLeast(bytes: number): BatchSlot {
+    let size = slotBytesInitial;
+    while (size < bytes) size *= 2;
+    return new BatchSlot(new SharedArrayBuffer(size));
+  }
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  /** Whether this slot should be replaced before carrying `bytes` bytes. */
+  unfitFor(bytes: number): boolean {
+    return bytes > this.size || (this.size > slotBytesKeptMax && bytes <= slotBytesKeptMax);
+  }
+}
+
+export function slotIndexOf(seq: number, slotCount: number): number {
+  return seq % slotCount;
+}
+
+export function seqOf(notice: SlotNotice): number {
+  return typeof notice === 'number' ? notice : notice[0];
+}
+
+/*
+ * A request slot: [opCount, byteCount] as int32, then opCount rows of opFieldCount int32
+ * (shard-messages.ts), then byteCount bytes of keys and values the rows point into.
+ */
+const requestHeaderInts = 2;
+
+export function requestBytesNeeded(opCount: number, byteCount: number): number {
+  return (requestHeaderInts + opCount * opFieldCount) * 4 + byteCount;
+}
+
+export function writeRequest(
+  slot: BatchSlot,
+  ops: Int32Array,
+  opCount: number,
+  bytes: Uint8Array,
+  byteCount: number,
+): void {
+  slot.ints[0] = opCount;
+  slot.ints[1] = byteCount;
+  const rowInts = opCount * opFieldCount;
+  slot.ints.set(ops.subarray(0, rowInts), requestHeaderInts);
+  slot.bytes.set(bytes.subarray(0, byteCount), (requestHeaderInts + rowInts) * 4);
+}
+
+export interface RequestView {
+  opCount: number;
+  ops: Int32Array;
+  /** Keys and values; the rows' offsets count from its start. */
+  bytes: Buffer;
+}
+
+export function readRequest(slot: BatchSlot): RequestView {
+  const opCount = slot.ints[0] as number;
+  const byteCount = slot.ints[1] as number;
+  const rowInts = opCount * opFieldCount;
+  const bytesStart = (requestHeaderInts + rowInts) * 4;
+  return {
+    opCount,
+    ops: slot.ints.subarray(requestHeaderInts, requestHeaderInts + rowInts),
+    bytes: slot.bytes.subarray(bytesStart, bytesStart + byteCount),
+  };
+}
+
+/*
+ * A reply slot: [replyCount, byteCount, largestReplyBytes] as int32, then replyCount end
+ * offsets (reply i is bytes[end(i-1), end(i))), then the reply lines, already formatted.
+ */
+const replyHeaderInts = 3;
+
+/** Byte offset of the reply lines in a slot that holds `replyCount` replies. */
+export function replyBytesStart(replyCount: number): number {
+  return (replyHeaderInts + replyCount) * 4;
+}
+
+export function writeReplyHeader(
+  slot: BatchSlot,
+  replyCount: number,
+  byteCount: number,
+  largestReplyBytes: number,
+): void {
+  slot.ints[0] = replyCount;
+  slot.ints[1] = byteCount;
+  slot.ints[2] = largestReplyBytes;
+}
+
+export function writeReplyEnd(slot: BatchSlot, index: number, end: number): void {
+  slot.ints[replyHeaderInts + index] = end;
+}
+
+export interface ReplyView {
+  largestReplyBytes: number;
+  /** End offset of each reply in `bytes` (a copy: the slot may be reused while they are
+   * delivered). */
+  ends: Int32Array;
+  /** A copy of the reply lines: they outlive the slot in clients' reply queues. */
+  bytes: Buffer;
+}
+
+export function readReplies(slot: BatchSlot): ReplyView {
+  const replyCount = slot.ints[0] as number;
+  const byteCount = slot.ints[1] as number;
+  const start = replyBytesStart(replyCount);
+  const bytes = Buffer.allocUnsafe(byteCount);
+  slot.bytes.copy(bytes, 0, start, start + byteCount);
+  return {
+    largestReplyBytes: slot.ints[2] as number,
+    ends: slot.ints.slice(replyHeaderInts, replyHeaderInts + replyCount),
+    bytes,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Batches and their replies travel in shared slots of 256 KiB that grow for big values and are
+ * replaced by small ones after growing past 4 MiB (src/shards/batch-slots.ts). Values around and
+ * past those sizes, pipelined among small commands, must come back whole and in order.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '../support/client.js';
+import { type RunningServer, startServer } from '../support/server-process.js';
+
+const kib = 1024;
+const mib = 1024 * kib;
+
+/** A value of `bytes` characters that tells where each part of it came from. */
+function patternedValue(bytes: number, seed: string): string {
+  const unit = `${seed}:0123456789abcdef;`;
+  return unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+}
+
+describe('values larger than a batch slot', () => {
+  let server: RunningServer;
+  before(async () => {
+    // One shard: every command below goes through the same pair of slots.
+    server = await startServer(['--shards', '1', '--max-line-bytes', '8mb']);
+  });
+  after(async () => {
+    assert.equal(await server.stop(), 0);
+  });
+
+  test('big and small values pipelined together come back whole and in order', async () => {
+    const client = await Client.connect(server.port);
+    const sizes = [300 * kib, 6 * mib, 10, 5 * mib, 257 * kib, 1];
+    const lines: string[] = [];
+    const expected: string[] = [];
+    sizes.forEach((bytes, i) => {
+      const value = patternedValue(bytes, `v${i}`);
+      lines.push(`PUT key${i} ${value}`, `GET key${i}`);
+      expected.push('{"status": "Ok"}', `{"status": "Ok", "result": "${value}"}`);
+      // Small commands between the big ones reuse the slots the big ones grew or replaced.
+      for (let j = 0; j < 50; j++) {
+        lines.push(`PUT small${i}-${j} ${j}`, `GET small${i}-${j}`);
+        expected.push('{"status": "Ok"}', `{"status": "Ok", "result": "${j}"}`);
+      }
+    });
+    client.write(`${lines.join('\n')}\n`);
+    const replies = await client.readLines(expected.length, 30_000);
+    for (let i = 0; i < expected.length; i++) {
+      if (replies[i] !== expected[i]) {
+        assert.fail(
+          `reply ${i} differs: got ${replies[i]?.slice(0, 80)}…, ` +
+            `want ${expected[i]?.slice(0, 80)}…`,
+        );
+      }
+    }
+
+    // Stored already, so these short lines arrive together and run as one batch whose replies
+    // outgrow the slot after several small ones were written. (With the multi-MiB values
+    // deleted, they all fit the client's output limit, so none waits for an earlier one.)
+    assert.equal(await client.request('DEL key1'), '{"status": "Ok"}');
+    assert.equal(await client.request('DEL key3'), '{"status": "Ok"}');
+    const burst: string[] = [];
+    const burstExpected: string[] = [];
+    for (const i of [2, 5, 2, 0, 2, 4, 5, 0]) {
+      const value = patternedValue(sizes[i] as number, `v${i}`);
+      burst.push(`GET key${i}`);
+      burstExpected.push(`{"status": "Ok", "result": "${value}"}`);
+    }
+    client.write(`${burst.join('\n')}\n`);
+    const burstReplies = await client.readLines(burstExpected.length, 30_000);
+    burstExpected.forEach((want, i) => {
+      assert.ok(
+        burstReplies[i] === want,
+        `burst reply ${i}: got ${burstReplies[i]?.slice(0, 80)}…`,
+      );
+    });
+    client.close();
+  });
+
+  test('a commit of values larger than a slot applies them all', async () => {
+    const client = await Client.connect(server.port);
+    const values = [patternedValue(5 * mib, 'a'), patternedValue(300 * kib, 'b'), 'c'];
+    const lines = ['START', ...values.map((value, i) => `PUT tx${i} ${value}`), 'COMMIT'];
+    lines.push(...values.map((_, i) => `GET tx${i}`));
+    client.write(`${lines.join('\n')}\n`);
+    const replies = await client.readLines(lines.length, 30_000);
+    assert.deepEqual(replies.slice(0, 5), Array(5).fill('{"status": "Ok"}'));
+    values.forEach((value, i) => {
+      assert.ok(replies[5 + i] === `{"status": "Ok", "result": "${value}"}`, `GET tx${i}`);
+    });
+    client.close();
+  });
+});
