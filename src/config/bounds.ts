@@ -12,5 +12,10 @@ export const clientRepliesPendingMax = 1024;
  * while the shard works on one; more only adds latency (bench/run.ts, P=16). */
 export const shardBatchesInFlightMax = 2;
 
+/** Longest a row that rides with a shard's next batch (a commit's txForget) waits when no
+ * batch goes: until it arrives the shard keeps the commit's undo record, previous values
+ * included. */
+export const riderRowWaitMsMax = 20;
+
 /** Bytes of unknown command word echoed back in an error message. */
 export const echoedWordCharsMax = 40;

@@ -85,7 +85,9 @@ function sendPart(
 
 /** The undo record is no longer needed; it rides with the shard's next batch. */
 function forget(request: CommitRequest, shard: number): void {
-  (request.shards[shard] as ShardHandle).batch.addControlOp(OpCode.txForget, request.txId, 0, null);
+  const handle = request.shards[shard] as ShardHandle;
+  handle.batch.addRiderOp(OpCode.txForget, request.txId);
+  handle.ridersAdded();
 }
 
 function undo(request: CommitRequest, shards: readonly number[], undone: () => void): void {

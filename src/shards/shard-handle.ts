@@ -20,7 +20,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
-import { shardBatchesInFlightMax } from '../config/bounds.js';
+import { riderRowWaitMsMax, shardBatchesInFlightMax } from '../config/bounds.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
 import {
@@ -66,6 +66,9 @@ export class ShardHandle {
   private readonly inFlight: BatchInFlight[] = [];
   private nextSeq = 1;
   private flushScheduled = false;
+  /** Set when rows that only ride along (BatchBuilder.addRiderOp) have waited long enough. */
+  private ridersDue = false;
+  private riderTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly idleWaiters: Array<() => void> = [];
 
@@ -110,6 +113,18 @@ export class ShardHandle {
     });
   }
 
+  /** Called after a rider row was added: it goes with the next due batch, or after
+   * `riderRowWaitMsMax` when none goes. */
+  ridersAdded(): void {
+    if (this.riderTimer !== null) return;
+    this.riderTimer = setTimeout(() => {
+      this.riderTimer = null;
+      this.ridersDue = true;
+      this.flush();
+    }, riderRowWaitMsMax);
+    this.riderTimer.unref();
+  }
+
   /**
    * At least the size of the largest value a GET sent now could find on this shard: what the
    * shard last reported (which shrinks when big values are deleted) and every PUT still on its
@@ -124,13 +139,15 @@ export class ShardHandle {
   /** Resolves when nothing is queued or in flight (used by shutdown and tests). */
   whenIdle(): Promise<void> {
     if (this.inFlight.length === 0 && this.batch.isEmpty) return Promise.resolve();
-    // Rows that ride along with the next batch (a commit's txForget) must not wait forever.
+    // Rows that ride along with the next batch (a commit's txForget) go now.
+    this.ridersDue = true;
     this.scheduleFlush();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.riderTimer !== null) clearTimeout(this.riderTimer);
     this.port?.close();
     await this.pool.destroy();
   }
@@ -157,7 +174,9 @@ export class ShardHandle {
   private flush(): void {
     const port = this.port;
     if (port === null || this.batch.isEmpty) return;
+    if (!this.batch.isDue && !this.ridersDue) return;
     if (this.inFlight.length >= shardBatchesInFlightMax) return;
+    this.ridersDue = false;
     const seq = this.nextSeq++;
     const largestValueBytes = this.batch.largestValueBytes;
     // The slot's previous batch was answered (at most as many in flight as there are slots).
