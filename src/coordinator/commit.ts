@@ -74,10 +74,11 @@ function sendPart(
   };
   handle.batch.addControlOp(OpCode.txApply, request.txId, writes.length, sink);
   for (const write of writes) {
-    if (write.value === null) {
-      handle.batch.addKeyOp(OpCode.txDel, write.key, 0, write.key.length, null);
+    const { bytes, keyBytes } = write;
+    if (write.isDel) {
+      handle.batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
     } else {
-      handle.batch.addPutOp(OpCode.txPut, write.key, write.value, null);
+      handle.batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
     }
   }
   handle.scheduleFlush();

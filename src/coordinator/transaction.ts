@@ -11,9 +11,11 @@ export interface BufferedWrite {
   shard: number;
   /** Key bytes as a latin1 string: compares like the bytes (lock-table.ts). */
   keyId: string;
-  key: Buffer;
-  /** null: a buffered DEL. */
-  value: Buffer | null;
+  /** The key, then the value (none for a DEL), copied into one buffer: the key is
+   * `bytes[0, keyBytes)`, the value `bytes[keyBytes, bytes.length)`. */
+  bytes: Buffer;
+  keyBytes: number;
+  isDel: boolean;
 }
 
 export type BufferResult = 'buffered' | 'writesLimit' | 'bytesLimit';
@@ -40,7 +42,7 @@ export class Transaction {
 
   /** True when some buffered write is a PUT (a commit of only DELs needs no memory). */
   get hasPuts(): boolean {
-    for (const write of this.writes.values()) if (write.value !== null) return true;
+    for (const write of this.writes.values()) if (!write.isDel) return true;
     return false;
   }
 
@@ -62,5 +64,5 @@ export class Transaction {
 
 function sizeOf(write: BufferedWrite | undefined): number {
   if (write === undefined) return 0;
-  return write.key.length + (write.value === null ? 0 : write.value.length);
+  return write.bytes.length;
 }
