@@ -1,8 +1,9 @@
 /**
- * Gathers the operations for one shard during an event-loop turn as rows of integers and a run
- * of bytes (shard-messages.ts), instead of one object per operation, so a batch costs one
- * cheap message however many operations it carries (bench/run.ts, P=16). When it is sent, it
- * is copied into the shard's shared slot (batch-slots.ts) while this builder keeps its buffers. Keys and values are copied out of the socket's chunk
+ * Gathers the operations for one shard during an event-loop turn as rows of integers
+ * (shard-messages.ts) and a run of key and value bytes, instead of one object per operation, so
+ * a batch costs one cheap message however many operations it carries (bench/run.ts, P=16).
+ * When it is sent, it is copied into the shard's shared slot (layout: batch-slots.ts) while
+ * this builder keeps its buffers. Keys and values are copied out of the socket's chunk
  * into the batch, so nothing the shard keeps can pin a socket buffer, and the chunk can be
  * reused at once.
  */

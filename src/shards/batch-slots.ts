@@ -22,18 +22,22 @@ import { opFieldCount } from './shard-messages.js';
 /** Size of a new slot, in bytes: a few hundred single commands or commits fit. */
 export const slotBytesInitial = 256 * 1024;
 /** A slot that grew past this many bytes is replaced by a new small one at its next use. */
-export const slotBytesKeptMax = 4 * 1024 * 1024;
+const slotBytesKeptMax = 4 * 1024 * 1024;
 
 /** A port message: the number of the batch (or reply) now in its slot, with the new slot's
  * memory when it had to be replaced. */
 export type SlotNotice = number | [seq: number, replacedSlot: SharedArrayBuffer];
 
 export class BatchSlot {
-  readonly ints: Int32Array;
+  /** Headers and reply ends: unsigned, as a batch's replies may pass 2 GiB. */
+  readonly ints: Uint32Array;
+  /** The same memory as the request rows' type, so rows are copied, not converted. */
+  readonly rows: Int32Array;
   readonly bytes: Buffer;
 
   constructor(readonly memory: SharedArrayBuffer) {
-    this.ints = new Int32Array(memory);
+    this.ints = new Uint32Array(memory);
+    this.rows = new Int32Array(memory);
     this.bytes = Buffer.from(memory);
   }
 
@@ -82,11 +86,11 @@ export function writeRequest(
   slot.ints[0] = opCount;
   slot.ints[1] = byteCount;
   const rowInts = opCount * opFieldCount;
-  slot.ints.set(ops.subarray(0, rowInts), requestHeaderInts);
+  slot.rows.set(ops.subarray(0, rowInts), requestHeaderInts);
   slot.bytes.set(bytes.subarray(0, byteCount), (requestHeaderInts + rowInts) * 4);
 }
 
-export interface RequestView {
+interface RequestView {
   opCount: number;
   ops: Int32Array;
   /** Keys and values; the rows' offsets count from its start. */
@@ -100,7 +104,7 @@ export function readRequest(slot: BatchSlot): RequestView {
   const bytesStart = (requestHeaderInts + rowInts) * 4;
   return {
     opCount,
-    ops: slot.ints.subarray(requestHeaderInts, requestHeaderInts + rowInts),
+    ops: slot.rows.subarray(requestHeaderInts, requestHeaderInts + rowInts),
     bytes: slot.bytes.subarray(bytesStart, bytesStart + byteCount),
   };
 }
@@ -135,7 +139,7 @@ export interface ReplyView {
   largestReplyBytes: number;
   /** End offset of each reply in `bytes` (a copy: the slot may be reused while they are
    * delivered). */
-  ends: Int32Array;
+  ends: Uint32Array;
   /** A copy of the reply lines: they outlive the slot in clients' reply queues. */
   bytes: Buffer;
 }

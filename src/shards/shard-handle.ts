@@ -173,11 +173,14 @@ export class ShardHandle {
 
   private flush(): void {
     const port = this.port;
-    if (port === null || this.batch.isEmpty) return;
+    if (port === null) return;
+    if (this.batch.isEmpty) {
+      this.ridersDue = false;
+      return;
+    }
     if (!this.batch.isDue && !this.ridersDue) return;
     if (this.inFlight.length >= shardBatchesInFlightMax) return;
-    this.ridersDue = false;
-    const seq = this.nextSeq++;
+    const seq = this.nextSeq;
     const largestValueBytes = this.batch.largestValueBytes;
     // The slot's previous batch was answered (at most as many in flight as there are slots).
     const slotIndex = slotIndexOf(seq, this.requestSlots.length);
@@ -189,6 +192,9 @@ export class ShardHandle {
       this.requestSlots[slotIndex] = slot;
       notice = [seq, slot.memory];
     }
+    // Numbered only once nothing can throw: consecutive numbers must never share a slot.
+    this.nextSeq++;
+    this.ridersDue = false;
     const sinks = this.batch.moveInto(slot);
     this.inFlight.push({ seq, sinks, largestValueBytes });
     port.postMessage(notice);
