@@ -4,8 +4,9 @@
  * a copy or an allocation on this side. The shard encodes the UTF-8 here so the main thread
  * never has to.
  *
- * A reply that does not fit moves everything written so far into a new, larger slot; `finish`
- * says so, and the main thread is told with the batch's number.
+ * Replies that do not fit the slot (large values) move, with everything written so far, to a
+ * private buffer laid out the same way; `finish` then returns an exact-size copy of it to be
+ * transferred, which the main thread uses in place.
  */
 import {
   BatchSlot,
@@ -14,10 +15,16 @@ import {
   writeReplyHeader,
 } from '../src/shards/batch-slots.js';
 
+const spillBytesInitial = 1024 * 1024;
+/** After a batch with a huge reply, the private buffer is dropped so it does not hold that
+ * memory. */
+const spillBytesKeptMax = 16 * 1024 * 1024;
+
 export class ReplyWriter {
-  /** Replaced by `begin`; never written before. */
-  private slot = new BatchSlot(new SharedArrayBuffer(0));
-  private replaced = false;
+  /** Where this batch's replies go: the shared slot given to `begin`, or `spill`. */
+  private target: BatchSlot<ArrayBufferLike> = new BatchSlot(new SharedArrayBuffer(0));
+  private spill: BatchSlot<ArrayBuffer> | null = null;
+  private spilled = false;
   private start = 0;
   private length = 0;
   private count = 0;
@@ -25,15 +32,16 @@ export class ReplyWriter {
   /** Starts the replies of a batch of `opCount` operations in `slot`. */
   begin(slot: BatchSlot, opCount: number): void {
     this.start = replyBytesStart(opCount);
-    this.replaced = slot.unfitFor(this.start);
-    this.slot = this.replaced ? BatchSlot.ofAtLeast(this.start) : slot;
     this.length = 0;
     this.count = 0;
+    this.target = slot;
+    this.spilled = false;
+    if (this.start > slot.size) this.moveToSpill(this.start);
   }
 
   writeBytes(bytes: Uint8Array): void {
     this.reserve(bytes.length);
-    this.slot.bytes.set(bytes, this.start + this.length);
+    this.target.bytes.set(bytes, this.start + this.length);
     this.length += bytes.length;
     this.endReply();
   }
@@ -41,7 +49,7 @@ export class ReplyWriter {
   writeText(text: string): void {
     // A UTF-16 code unit becomes at most 3 UTF-8 bytes.
     this.reserve(text.length * 3);
-    this.length += this.slot.bytes.write(text, this.start + this.length, 'utf8');
+    this.length += this.target.bytes.write(text, this.start + this.length, 'utf8');
     this.endReply();
   }
 
@@ -50,24 +58,40 @@ export class ReplyWriter {
     this.endReply();
   }
 
-  /** Completes the slot's header; returns the new slot when the replies did not fit the one
-   * given to `begin`. */
-  finish(largestReplyBytes: number): BatchSlot | null {
-    writeReplyHeader(this.slot, this.count, this.length, largestReplyBytes);
-    return this.replaced ? this.slot : null;
+  /** Completes the header; returns the replies in a buffer of their own when they did not fit
+   * the slot given to `begin`. */
+  finish(largestReplyBytes: number): ArrayBuffer | null {
+    writeReplyHeader(this.target, this.count, this.length, largestReplyBytes);
+    if (!this.spilled) return null;
+    const used = this.start + this.length;
+    // Whole 32-bit words: the main thread reads the header and end offsets as a Uint32Array.
+    const own = new Uint8Array(Math.ceil(used / 4) * 4);
+    own.set(this.target.bytes.subarray(0, used));
+    if (this.target.size > spillBytesKeptMax) this.spill = null;
+    return own.buffer;
   }
 
   private endReply(): void {
-    writeReplyEnd(this.slot, this.count++, this.length);
+    writeReplyEnd(this.target, this.count++, this.length);
   }
 
   private reserve(extraBytes: number): void {
     const needed = this.start + this.length + extraBytes;
-    if (needed <= this.slot.size) return;
-    const grown = BatchSlot.ofAtLeast(needed);
-    // The end offsets written so far sit between the header and the reply lines.
-    this.slot.bytes.copy(grown.bytes, 0, 0, this.start + this.length);
-    this.slot = grown;
-    this.replaced = true;
+    if (needed > this.target.size) this.moveToSpill(needed);
+  }
+
+  /** Continues in the private buffer, grown to at least `needed` bytes, with everything
+   * written so far (header area, end offsets, reply lines). */
+  private moveToSpill(needed: number): void {
+    let spill = this.spill;
+    if (spill === null || spill.size < needed) {
+      let size = Math.max(spillBytesInitial, (spill?.size ?? 0) * 2);
+      while (size < needed) size *= 2;
+      spill = new BatchSlot(new ArrayBuffer(size));
+      this.spill = spill;
+    }
+    if (spill !== this.target) this.target.bytes.copy(spill.bytes, 0, 0, this.start + this.length);
+    this.target = spill;
+    this.spilled = true;
   }
 }

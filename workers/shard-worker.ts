@@ -24,6 +24,7 @@ import {
 } from '../src/protocol/reply-format.js';
 import {
   BatchSlot,
+  type ReplyNotice,
   readRequest,
   type SlotNotice,
   seqOf,
@@ -55,23 +56,22 @@ export default function attach(request: ShardAttachRequest): 'attached' {
     const seq = seqOf(notice);
     const slotIndex = slotIndexOf(seq, requestSlots.length);
     if (typeof notice !== 'number') requestSlots[slotIndex] = new BatchSlot(notice[1]);
-    const replacedReplySlot = runBatch(
+    const ownReplies = runBatch(
       requestSlots[slotIndex] as BatchSlot,
       replySlots[slotIndex] as BatchSlot,
     );
-    if (replacedReplySlot === null) {
-      port.postMessage(seq);
+    if (ownReplies === null) {
+      port.postMessage(seq satisfies ReplyNotice);
     } else {
-      replySlots[slotIndex] = replacedReplySlot;
-      port.postMessage([seq, replacedReplySlot.memory] satisfies SlotNotice);
+      port.postMessage([seq, ownReplies] satisfies ReplyNotice, [ownReplies]);
     }
   });
   return 'attached';
 }
 
-/** Runs the batch in `requestSlot`, writing its replies into `replySlot`; returns the slot
- * they are in when they did not fit that one. */
-function runBatch(requestSlot: BatchSlot, replySlot: BatchSlot): BatchSlot | null {
+/** Runs the batch in `requestSlot`, writing its replies into `replySlot`; returns them in a
+ * buffer of their own when they did not fit it. */
+function runBatch(requestSlot: BatchSlot, replySlot: BatchSlot): ArrayBuffer | null {
   const { ops, opCount, bytes } = readRequest(requestSlot);
   replies.begin(replySlot, opCount);
   let row = 0;

@@ -13,9 +13,14 @@
  * serialization and detaching of four buffers per batch; bench/run.ts, the transaction mix,
  * where every commit is a batch on each of its shards).
  *
- * A batch or a reply that does not fit its slot gets a new, larger slot, announced with the
- * batch's number (SlotNotice); a slot grown past `slotBytesKeptMax` is replaced by a small one
- * at its next use, so one huge value does not pin its memory.
+ * A batch that does not fit its request slot gets a new, larger one, announced with the batch's
+ * number (SlotNotice); a slot grown past `slotBytesKeptMax` is replaced by a small one at its
+ * next use, so one huge value does not pin its memory.
+ *
+ * Replies that do not fit their slot (large values) come back as before this design: laid out
+ * like a reply slot in an ArrayBuffer of their own, transferred with the batch's number
+ * (ReplyNotice), and used in place by the main thread. Copying them out of shared memory on the
+ * main thread instead cost it 60 % more CPU per GET of 64 KiB values (bench/run.ts --full).
  */
 import { opFieldCount } from './shard-messages.js';
 
@@ -24,24 +29,29 @@ export const slotBytesInitial = 256 * 1024;
 /** A slot that grew past this many bytes is replaced by a new small one at its next use. */
 const slotBytesKeptMax = 4 * 1024 * 1024;
 
-/** A port message: the number of the batch (or reply) now in its slot, with the new slot's
- * memory when it had to be replaced. */
+/** Main to shard: the number of the batch now in its request slot, with the new slot's memory
+ * when it had to be replaced. */
 export type SlotNotice = number | [seq: number, replacedSlot: SharedArrayBuffer];
 
-export class BatchSlot {
+/** Shard to main: the number of the batch whose replies are in its reply slot, or the replies
+ * themselves when they did not fit it (transferred, laid out like a reply slot). */
+export type ReplyNotice = number | [seq: number, replies: ArrayBuffer];
+
+export class BatchSlot<Memory extends ArrayBufferLike = SharedArrayBuffer> {
   /** Headers and reply ends: unsigned, as a batch's replies may pass 2 GiB. */
   readonly ints: Uint32Array;
   /** The same memory as the request rows' type, so rows are copied, not converted. */
   readonly rows: Int32Array;
   readonly bytes: Buffer;
 
-  constructor(readonly memory: SharedArrayBuffer) {
+  /** `memory` is shared, except for replies handed over whole (ReplyNotice). */
+  constructor(readonly memory: Memory) {
     this.ints = new Uint32Array(memory);
     this.rows = new Int32Array(memory);
     this.bytes = Buffer.from(memory);
   }
 
-  /** A new slot of at least `bytes` bytes (a power of two, so repeated growth stays rare). */
+  /** A new shared slot of at least `bytes` bytes (a power of two, so growth stays rare). */
   static ofAtLeast(bytes: number): BatchSlot {
     let size = slotBytesInitial;
     while (size < bytes) size *= 2;
@@ -62,7 +72,7 @@ export function slotIndexOf(seq: number, slotCount: number): number {
   return seq % slotCount;
 }
 
-export function seqOf(notice: SlotNotice): number {
+export function seqOf(notice: SlotNotice | ReplyNotice): number {
   return typeof notice === 'number' ? notice : notice[0];
 }
 
@@ -121,7 +131,7 @@ export function replyBytesStart(replyCount: number): number {
 }
 
 export function writeReplyHeader(
-  slot: BatchSlot,
+  slot: BatchSlot<ArrayBufferLike>,
   replyCount: number,
   byteCount: number,
   largestReplyBytes: number,
@@ -131,7 +141,7 @@ export function writeReplyHeader(
   slot.ints[2] = largestReplyBytes;
 }
 
-export function writeReplyEnd(slot: BatchSlot, index: number, end: number): void {
+export function writeReplyEnd(slot: BatchSlot<ArrayBufferLike>, index: number, end: number): void {
   slot.ints[replyHeaderInts + index] = end;
 }
 
@@ -140,16 +150,20 @@ export interface ReplyView {
   /** End offset of each reply in `bytes` (a copy: the slot may be reused while they are
    * delivered). */
   ends: Uint32Array;
-  /** A copy of the reply lines: they outlive the slot in clients' reply queues. */
+  /** The reply lines, which outlive a reused slot in clients' reply queues: copied out of a
+   * shared slot, used in place in replies handed over whole. */
   bytes: Buffer;
 }
 
-export function readReplies(slot: BatchSlot): ReplyView {
+export function readReplies(slot: BatchSlot<ArrayBufferLike>, handedOver: boolean): ReplyView {
   const replyCount = slot.ints[0] as number;
   const byteCount = slot.ints[1] as number;
   const start = replyBytesStart(replyCount);
-  const bytes = Buffer.allocUnsafe(byteCount);
-  slot.bytes.copy(bytes, 0, start, start + byteCount);
+  let bytes = slot.bytes.subarray(start, start + byteCount);
+  if (!handedOver) {
+    bytes = Buffer.allocUnsafe(byteCount);
+    slot.bytes.copy(bytes, 0, start, start + byteCount);
+  }
   return {
     largestReplyBytes: slot.ints[2] as number,
     ends: slot.ints.slice(replyHeaderInts, replyHeaderInts + replyCount),

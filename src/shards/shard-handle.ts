@@ -25,6 +25,7 @@ import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
 import {
   BatchSlot,
+  type ReplyNotice,
   type ReplyView,
   readReplies,
   type SlotNotice,
@@ -164,7 +165,7 @@ export class ShardHandle {
       replySlots: replySlots.map((slot) => slot.memory),
     };
     await this.pool.run(request, { transferList: [port2] });
-    port1.on('message', (notice: SlotNotice) => this.onResult(notice));
+    port1.on('message', (notice: ReplyNotice) => this.onResult(notice));
     this.requestSlots = requestSlots;
     this.replySlots = replySlots;
     this.port = port1;
@@ -200,18 +201,23 @@ export class ShardHandle {
     port.postMessage(notice);
   }
 
-  private onResult(notice: SlotNotice): void {
+  private onResult(notice: ReplyNotice): void {
     const batch = this.inFlight[0];
     // A result of a thread already declared lost was failed already; ignore it.
     if (batch === undefined || batch.seq !== seqOf(notice)) return;
     this.inFlight.shift();
-    const slotIndex = slotIndexOf(batch.seq, this.replySlots.length);
-    if (typeof notice !== 'number') this.replySlots[slotIndex] = new BatchSlot(notice[1]);
-    const replies = readReplies(this.replySlots[slotIndex] as BatchSlot);
+    const replies =
+      typeof notice === 'number'
+        ? readReplies(this.replySlotOf(notice), false)
+        : readReplies(new BatchSlot(notice[1]), true);
     this.reportedLargestValue = replies.largestReplyBytes;
     deliver(replies, batch.sinks);
     this.flush();
     this.wakeIfIdle();
+  }
+
+  private replySlotOf(seq: number): BatchSlot {
+    return this.replySlots[slotIndexOf(seq, this.replySlots.length)] as BatchSlot;
   }
 
   private onThreadLost(): void {

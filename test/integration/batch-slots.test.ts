@@ -1,7 +1,9 @@
 /**
- * Batches and their replies travel in shared slots of 256 KiB that grow for big values and are
- * replaced by small ones after growing past 4 MiB (src/shards/batch-slots.ts). Values around and
- * past those sizes, pipelined among small commands, must come back whole and in order.
+ * Batches and their replies travel in shared slots of 256 KiB (src/shards/batch-slots.ts): a
+ * request slot grows for big values and is replaced by a small one after growing past 4 MiB;
+ * replies that do not fit their slot move to a buffer of their own, transferred whole. Values
+ * around and past those sizes, pipelined among small commands, must come back whole and in
+ * order.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -54,7 +56,7 @@ describe('values larger than a batch slot', () => {
     }
 
     // Stored already, so these short lines arrive together and run as one batch whose replies
-    // outgrow the slot after several small ones were written. (With the multi-MiB values
+    // outgrow the slot after several small ones were written (and move with them). (With the multi-MiB values
     // deleted, they all fit the client's output limit, so none waits for an earlier one.)
     assert.equal(await client.request('DEL key1'), '{"status": "Ok"}');
     assert.equal(await client.request('DEL key3'), '{"status": "Ok"}');
