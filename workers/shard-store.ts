@@ -21,8 +21,9 @@ const exactSizeCharsMin = 1024;
 /** `\u00XX` for a control character: the most bytes one character can take in a reply. */
 const replyBytesPerCharMax = 6;
 
-/** undefined: the key did not exist before the commit. */
-type UndoRecord = Array<[key: string, previous: string | undefined]>;
+/** Pairs of key and previous value, flat (one array per commit part, not one per write);
+ * undefined: the key did not exist before the commit. */
+type UndoRecord = Array<string | undefined>;
 
 /** Size class of a reply of `length` bytes: its bit length (0 for empty, 1 for 1, 2 for
  * 2-3, ...), so class c holds lengths below 2^c. */
@@ -114,7 +115,7 @@ export class ShardStore {
   txWrite(key: string, value: string | undefined): void {
     if (this.openUndo === null) throw new Error('commit write outside a commit part');
     const previous = this.data.get(key);
-    this.openUndo.push([key, previous]);
+    this.openUndo.push(key, previous);
     if (value === undefined) this.remove(key, previous);
     else this.replace(key, previous, value);
   }
@@ -131,8 +132,9 @@ export class ShardStore {
   undo(txId: number): void {
     const record = this.undoRecords.get(txId);
     if (record === undefined) return;
-    for (let i = record.length - 1; i >= 0; i--) {
-      const [key, previous] = record[i] as [string, string | undefined];
+    for (let i = record.length - 2; i >= 0; i -= 2) {
+      const key = record[i] as string;
+      const previous = record[i + 1];
       if (previous === undefined) this.delete(key);
       else this.put(key, previous);
     }

@@ -56,3 +56,23 @@ test('a value is marked for escaping when stored, and unmarked when replaced or 
   assert.equal(store.needsEscape('other'), true);
   assert.equal(store.get('other'), 'control \u0001');
 });
+
+test('undoing a commit puts back every key it wrote, last write first', () => {
+  const store = new ShardStore();
+  store.put('a', 'a0');
+  store.put('c', 'c0');
+  store.beginCommitPart(3);
+  store.txWrite('a', 'a1');
+  store.txWrite('b', 'b1');
+  store.txWrite('a', 'a2');
+  store.txWrite('c', undefined);
+  store.endCommitPart();
+  assert.deepEqual([store.get('a'), store.get('b'), store.get('c')], ['a2', 'b1', undefined]);
+  store.undo(3);
+  assert.deepEqual([store.get('a'), store.get('b'), store.get('c')], ['a0', undefined, 'c0']);
+  assert.equal(store.size, 2);
+  // Counts are back too: deleting what is left empties the bound.
+  store.delete('a');
+  store.delete('c');
+  assert.equal(store.largestReplyBytesBound(), 0);
+});
