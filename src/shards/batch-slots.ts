@@ -77,7 +77,7 @@ export function seqOf(notice: SlotNotice | ReplyNotice): number {
 }
 
 /*
- * A request slot: [opCount, byteCount] as int32, then opCount rows of opFieldCount int32
+ * A request slot: [opCount, byteCount] as 32-bit words, then opCount rows of opFieldCount int32
  * (shard-messages.ts), then byteCount bytes of keys and values the rows point into.
  */
 const requestHeaderInts = 2;
@@ -120,7 +120,7 @@ export function readRequest(slot: BatchSlot): RequestView {
 }
 
 /*
- * A reply slot: [replyCount, byteCount, largestReplyBytes] as int32, then replyCount end
+ * A reply slot: [replyCount, byteCount, largestReplyBytes] as uint32, then replyCount uint32 end
  * offsets (reply i is bytes[end(i-1), end(i))), then the reply lines, already formatted.
  */
 const replyHeaderInts = 3;
