@@ -92,3 +92,35 @@ describe('values larger than a batch slot', () => {
     client.close();
   });
 });
+
+describe('a shard restarted after its slots were replaced', () => {
+  test('serves from new slots: big values again, then small ones', async () => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--max-line-bytes',
+      '8mb',
+      '--enable-debug-commands',
+    ]);
+    const client = await Client.connect(server.port);
+    const big = patternedValue(5 * mib, 'before');
+    // Request slot replaced for the PUT, replies moved to a buffer of their own for the GET.
+    assert.equal(await client.request(`PUT big ${big}`), '{"status": "Ok"}');
+    assert.equal(await client.request('GET big'), `{"status": "Ok", "result": "${big}"}`);
+    assert.equal((await client.call('DEBUG CRASH-SHARD 0')).status, 'Error');
+    await server.waitForLog((log) => String(log.msg).startsWith('shard failed'));
+    // The new thread starts empty, with slots of its own.
+    assert.equal(await client.request('GET big'), '{"status": "Error", "mesg": "Key not found!"}');
+    const again = patternedValue(6 * mib, 'after');
+    const lines = [`PUT big ${again}`, 'GET big', 'PUT small 1', 'GET small'];
+    client.write(`${lines.join('\n')}\n`);
+    assert.deepEqual(await client.readLines(4, 30_000), [
+      '{"status": "Ok"}',
+      `{"status": "Ok", "result": "${again}"}`,
+      '{"status": "Ok"}',
+      '{"status": "Ok", "result": "1"}',
+    ]);
+    client.close();
+    assert.equal(await server.stop(), 0);
+  });
+});
