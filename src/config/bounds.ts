@@ -12,6 +12,12 @@ export const clientRepliesPendingMax = 1024;
  * while the shard works on one; more only adds latency (bench/run.ts, P=16). */
 export const shardBatchesInFlightMax = 2;
 
+/** Bytes the GETs of one shard batch may reply, at their bound (the size class of the shard's
+ * largest value): a GET that would pass it starts the next batch. Clients' output limits are
+ * per client; this keeps many clients GETting one big value at once from making a batch whose
+ * replies no buffer can hold (4 GiB). Anything up to it leaves P=16 traffic in one batch. */
+export const batchReplyBytesMax = 64 * 1024 * 1024;
+
 /** Longest a row that rides with a shard's next batch (a commit's txForget) waits when no
  * batch goes: until it arrives the shard keeps the commit's undo record, previous values
  * included. */

@@ -88,11 +88,13 @@ export class Coordinator {
       this.memory.noteWrite(cost);
     }
     const slot = session.replies.reserve();
+    let replyBytes = 0;
     if (command.kind === 'GET') {
       // Lets the connection stop reading before the shards format more replies than the
       // client can take (connection.ts), even for a pipeline of GETs of a large value.
       const handle = this.shards[shard] as ShardHandle;
-      session.replies.expectLastReplyBytes(handle.largestValueBytesBound() + resultReplyFrameBytes);
+      replyBytes = handle.largestValueBytesBound() + resultReplyFrameBytes;
+      session.replies.expectLastReplyBytes(replyBytes);
     }
     // Fast path (bench/run.ts): with no commit in flight there is no lock to look up.
     if (this.locks.size > 0) {
@@ -100,13 +102,13 @@ export class Coordinator {
       if (this.locks.isLocked(keyId)) {
         return new Promise((resolve) => {
           this.locks.waitUntilFree(keyId, () => {
-            this.sendKeyCommand(shard, command, line, slot);
+            this.sendKeyCommand(shard, command, line, slot, replyBytes);
             resolve();
           });
         });
       }
     }
-    this.sendKeyCommand(shard, command, line, slot);
+    this.sendKeyCommand(shard, command, line, slot, replyBytes);
     return null;
   }
 
@@ -198,11 +200,13 @@ export class Coordinator {
     this.memory.stop();
   }
 
+  /** `replyBytes`: for a GET, what its reply may take (the shard's bound when it was read). */
   private sendKeyCommand(
     shard: number,
     command: KeyCommand | PutCommand,
     line: Buffer,
     sink: OpSink,
+    replyBytes: number,
   ): void {
     const handle = this.shards[shard] as ShardHandle;
     if (command.kind === 'PUT') {
@@ -215,9 +219,11 @@ export class Coordinator {
         command.valueEnd,
         sink,
       );
+    } else if (command.kind === 'GET') {
+      const batch = handle.batchForGet(replyBytes);
+      batch.addKeyOp(OpCode.get, line, command.keyStart, command.keyEnd, sink);
     } else {
-      const code = command.kind === 'GET' ? OpCode.get : OpCode.del;
-      handle.batch.addKeyOp(code, line, command.keyStart, command.keyEnd, sink);
+      handle.batch.addKeyOp(OpCode.del, line, command.keyStart, command.keyEnd, sink);
     }
     handle.scheduleFlush();
   }

@@ -31,6 +31,8 @@ export class BatchBuilder {
   private byteCount = 0;
   /** The largest reply a value PUT in this batch could make, in bytes (ShardHandle's bound). */
   largestValueBytes = 0;
+  /** What this batch's GETs may reply, in bytes, at their bound (ShardHandle.batchForGet). */
+  replyBytesBound = 0;
   /** One entry per row; null for rows whose reply nobody awaits. */
   private sinks: Array<OpSink | null> = [];
 
@@ -109,6 +111,7 @@ export class BatchBuilder {
     this.dueRowCount = 0;
     this.byteCount = 0;
     this.largestValueBytes = 0;
+    this.replyBytesBound = 0;
     if (this.bytes.length > keptBytesMax) this.bytes = Buffer.allocUnsafeSlow(initialBytes);
     return sinks;
   }

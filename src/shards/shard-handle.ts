@@ -20,7 +20,11 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
-import { riderRowWaitMsMax, shardBatchesInFlightMax } from '../config/bounds.js';
+import {
+  batchReplyBytesMax,
+  riderRowWaitMsMax,
+  shardBatchesInFlightMax,
+} from '../config/bounds.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
 import {
@@ -53,7 +57,9 @@ interface BatchInFlight {
 export class ShardHandle {
   readonly index: number;
   /** Gathers this turn's operations; the coordinator adds to it directly. */
-  readonly batch = new BatchBuilder();
+  private open = new BatchBuilder();
+  /** Batches closed before their turn to go (batchForGet), oldest first; sent before `open`. */
+  private readonly closed: BatchBuilder[] = [];
   private failures = 0;
   /** The shard's bound on its largest value, from its last answer. */
   private reportedLargestValue = 0;
@@ -104,6 +110,28 @@ export class ShardHandle {
     await this.attach();
   }
 
+  /** The batch being gathered: operations added to it run after every one added before. */
+  get batch(): BatchBuilder {
+    return this.open;
+  }
+
+  /** The batch a GET whose reply may take `replyBytes` joins: the open one, or a new one when
+   * the open one's GETs could already reply `batchReplyBytesMax` with it (order is kept: the
+   * closed batch goes first). */
+  batchForGet(replyBytes: number): BatchBuilder {
+    const open = this.open;
+    if (!open.isEmpty && open.replyBytesBound + replyBytes > batchReplyBytesMax) {
+      this.closed.push(open);
+      this.open = new BatchBuilder();
+      this.logger.debug(
+        { shard: this.index, replyBytesBound: open.replyBytesBound, queued: this.closed.length },
+        'shard batch closed at its reply bound',
+      );
+    }
+    this.open.replyBytesBound += replyBytes;
+    return this.open;
+  }
+
   /** Called after operations were added to `batch`: sends it at the end of this turn. */
   scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -132,14 +160,15 @@ export class ShardHandle {
    * way there (counted at their worst case, 6 bytes a byte, as JSON escaping could make them).
    */
   largestValueBytesBound(): number {
-    let bound = Math.max(this.reportedLargestValue, this.batch.largestValueBytes);
+    let bound = Math.max(this.reportedLargestValue, this.open.largestValueBytes);
+    for (const batch of this.closed) bound = Math.max(bound, batch.largestValueBytes);
     for (const batch of this.inFlight) bound = Math.max(bound, batch.largestValueBytes);
     return bound;
   }
 
   /** Resolves when nothing is queued or in flight (used by shutdown and tests). */
   whenIdle(): Promise<void> {
-    if (this.inFlight.length === 0 && this.batch.isEmpty) return Promise.resolve();
+    if (this.isIdle) return Promise.resolve();
     // Rows that ride along with the next batch (a commit's txForget) go now.
     this.ridersDue = true;
     this.scheduleFlush();
@@ -172,21 +201,27 @@ export class ShardHandle {
     this.flush();
   }
 
+  /** Sends the next batch (closed ones first) while batches may be in flight. */
   private flush(): void {
-    const port = this.port;
-    if (port === null) return;
-    if (this.batch.isEmpty) {
-      this.ridersDue = false;
-      return;
+    while (this.port !== null && this.inFlight.length < shardBatchesInFlightMax) {
+      if (!this.sendNext(this.port)) return;
     }
-    if (!this.batch.isDue && !this.ridersDue) return;
-    if (this.inFlight.length >= shardBatchesInFlightMax) return;
+  }
+
+  /** Sends the oldest batch if it should go now; false when nothing went. */
+  private sendNext(port: MessagePort): boolean {
+    const batch = this.closed[0] ?? this.open;
+    if (batch.isEmpty) {
+      this.ridersDue = false;
+      return false;
+    }
+    if (!batch.isDue && !this.ridersDue) return false;
     const seq = this.nextSeq;
-    const largestValueBytes = this.batch.largestValueBytes;
+    const largestValueBytes = batch.largestValueBytes;
     // The slot's previous batch was answered (at most as many in flight as there are slots).
     const slotIndex = slotIndexOf(seq, this.requestSlots.length);
     let slot = this.requestSlots[slotIndex] as BatchSlot;
-    const bytesNeeded = this.batch.slotBytesNeeded;
+    const bytesNeeded = batch.slotBytesNeeded;
     let notice: SlotNotice = seq;
     if (slot.unfitFor(bytesNeeded)) {
       slot = BatchSlot.ofAtLeast(bytesNeeded);
@@ -196,9 +231,11 @@ export class ShardHandle {
     // Numbered only once nothing can throw: consecutive numbers must never share a slot.
     this.nextSeq++;
     this.ridersDue = false;
-    const sinks = this.batch.moveInto(slot);
+    const sinks = batch.moveInto(slot);
+    if (batch !== this.open) this.closed.shift();
     this.inFlight.push({ seq, sinks, largestValueBytes });
     port.postMessage(notice);
+    return true;
   }
 
   private onResult(notice: ReplyNotice): void {
@@ -214,6 +251,10 @@ export class ShardHandle {
     deliver(replies, batch.sinks);
     this.flush();
     this.wakeIfIdle();
+  }
+
+  private get isIdle(): boolean {
+    return this.inFlight.length === 0 && this.closed.length === 0 && this.open.isEmpty;
   }
 
   private replySlotOf(seq: number): BatchSlot {
@@ -245,7 +286,7 @@ export class ShardHandle {
   }
 
   private wakeIfIdle(): void {
-    if (this.inFlight.length === 0 && this.batch.isEmpty) {
+    if (this.isIdle) {
       for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }

@@ -124,3 +124,39 @@ describe('a shard restarted after its slots were replaced', () => {
     assert.equal(await server.stop(), 0);
   });
 });
+
+describe('GETs of a big value from one turn', () => {
+  test('are split over batches whose replies stay under the batch bound, in order', async () => {
+    // A client may pipeline big GETs when its output limits allow (here: 256 MiB); 12 MiB
+    // values reply up to 16 MiB each at the shard's bound, so a 64 MiB batch takes three.
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--log-level',
+      'debug',
+      '--client-output-soft-bytes',
+      '256mb',
+      '--client-output-hard-bytes',
+      '512mb',
+    ]);
+    const client = await Client.connect(server.port);
+    const big = patternedValue(12 * mib, 'big');
+    assert.equal(await client.request(`PUT big ${big}`), '{"status": "Ok"}');
+    const gets = Array(7).fill('GET big');
+    client.write(`${[...gets, 'PUT after 1', 'GET after'].join('\n')}\n`);
+    const replies = await client.readLines(gets.length + 2, 30_000);
+    replies.slice(0, gets.length).forEach((reply, i) => {
+      assert.ok(reply === `{"status": "Ok", "result": "${big}"}`, `GET ${i}`);
+    });
+    assert.deepEqual(replies.slice(gets.length), [
+      '{"status": "Ok"}',
+      '{"status": "Ok", "result": "1"}',
+    ]);
+    const closed = await server.waitForLog(
+      (log) => log.msg === 'shard batch closed at its reply bound',
+    );
+    assert.ok(Number(closed.replyBytesBound) <= 64 * mib, String(closed.replyBytesBound));
+    client.close();
+    assert.equal(await server.stop(), 0);
+  });
+});
