@@ -86,9 +86,7 @@ function sendPart(
 
 /** The undo record is no longer needed; it rides with the shard's next batch. */
 function forget(request: CommitRequest, shard: number): void {
-  const handle = request.shards[shard] as ShardHandle;
-  handle.batch.addRiderOp(OpCode.txForget, request.txId);
-  handle.ridersAdded();
+  (request.shards[shard] as ShardHandle).addRider(OpCode.txForget, request.txId);
 }
 
 function undo(request: CommitRequest, shards: readonly number[], undone: () => void): void {

@@ -159,8 +159,10 @@ export function readReplies(slot: BatchSlot<ArrayBufferLike>, handedOver: boolea
   const replyCount = slot.ints[0] as number;
   const byteCount = slot.ints[1] as number;
   const start = replyBytesStart(replyCount);
-  let bytes = slot.bytes.subarray(start, start + byteCount);
-  if (!handedOver) {
+  let bytes: Buffer;
+  if (handedOver) {
+    bytes = slot.bytes.subarray(start, start + byteCount);
+  } else {
     bytes = Buffer.allocUnsafe(byteCount);
     slot.bytes.copy(bytes, 0, start, start + byteCount);
   }

@@ -37,7 +37,7 @@ import {
   slotBytesInitial,
   slotIndexOf,
 } from './batch-slots.js';
-import type { ShardAttachRequest, ShardWorkerData } from './shard-messages.js';
+import type { OpCode, ShardAttachRequest, ShardWorkerData } from './shard-messages.js';
 
 const workerFile = new URL('../../workers/shard-worker.js', import.meta.url).href;
 
@@ -73,7 +73,7 @@ export class ShardHandle {
   private readonly inFlight: BatchInFlight[] = [];
   private nextSeq = 1;
   private flushScheduled = false;
-  /** Set when rows that only ride along (BatchBuilder.addRiderOp) have waited long enough. */
+  /** Set when rows that only ride along (addRider) have waited long enough. */
   private ridersDue = false;
   private riderTimer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -142,9 +142,10 @@ export class ShardHandle {
     });
   }
 
-  /** Called after a rider row was added: it goes with the next due batch, or after
-   * `riderRowWaitMsMax` when none goes. */
-  ridersAdded(): void {
+  /** Adds a row nobody waits for (a commit's txForget): it goes with the next due batch, or
+   * after `riderRowWaitMsMax` when none goes. */
+  addRider(code: OpCode, a: number): void {
+    this.open.addRiderOp(code, a);
     if (this.riderTimer !== null) return;
     this.riderTimer = setTimeout(() => {
       this.riderTimer = null;
