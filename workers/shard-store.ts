@@ -8,15 +8,15 @@
  * commit wrote it, so that when another shard of the same commit fails, this shard's part can
  * be taken back and nothing of the commit stays applied.
  *
- * It also counts its values by size class (powers of two of the bytes their reply takes), so
- * it can tell the main thread, with every answer, a bound on its largest reply that shrinks
- * when big values are deleted (src/shards/shard-handle.ts uses it to bound replies not yet
- * formatted).
+ * It also tells the main thread, with every answer, a bound on its largest reply
+ * (src/shards/shard-handle.ts uses it to bound replies not yet formatted). Large values are
+ * counted exactly, by size class, so the bound shrinks when they are deleted; small ones only
+ * raise a high-water mark (see `smallReplyBytesMax`).
  */
 
 import { jsonString, needsJsonEscape } from '../src/protocol/reply-format.js';
 
-/** Values up to this many characters are counted at their worst-case reply size. */
+/** Values longer than this many characters are counted exactly, by key. */
 const exactSizeCharsMin = 1024;
 /** `\u00XX` for a control character: the most bytes one character can take in a reply. */
 const replyBytesPerCharMax = 6;
@@ -33,7 +33,17 @@ function sizeClassOf(length: number): number {
 
 export class ShardStore {
   private readonly data = new Map<string, string>();
-  private readonly valuesPerSizeClass = new Uint32Array(33);
+  /** The size class of each large value's reply (longer than exactSizeCharsMin), by key. */
+  private readonly largeValueClasses = new Map<string, number>();
+  private readonly largeValuesPerSizeClass = new Uint32Array(33);
+  /**
+   * Worst-case reply bytes (6 a character) of the longest small value ever stored here: a
+   * high-water mark that never falls, at most 6 KiB. Counting small values exactly meant
+   * reading the length of the value each write replaces, a cache miss per write (9 % of a
+   * shard's CPU in the transaction mix, perf). Without it: shard CPU per transaction 11.5 ->
+   * 10.8 us, and 3 % more transactions/s (6 alternating runs of bench/run.ts --single --tx 4).
+   */
+  private smallReplyBytesMax = 0;
   /** Keys whose values have a character JSON must escape (rare): every other value is sent
    * as it is, without scanning it again on each GET. */
   private readonly keysNeedingEscape = new Set<string>();
@@ -53,52 +63,51 @@ export class ShardStore {
     return this.keysNeedingEscape.size > 0 && this.keysNeedingEscape.has(key);
   }
 
+  /** Stores `value`; the value it replaces is never read (see smallReplyBytesMax). */
   put(key: string, value: string): void {
-    this.replace(key, this.data.get(key), value);
-  }
-
-  /** `put` for a caller that looked up the previous value already: Map lookups were a third of
-   * a shard's CPU in the transaction mix (perf; bench/run.ts --tx 4), so a commit's write
-   * makes two (get, set) instead of three. */
-  private replace(key: string, previous: string | undefined, value: string): void {
-    if (previous !== undefined) this.countValue(key, previous, -1);
     this.data.set(key, value);
     if (needsJsonEscape(value)) this.keysNeedingEscape.add(key);
     else if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
-    this.countValue(key, value, 1);
+    this.forgetLargeValue(key);
+    if (value.length <= exactSizeCharsMin) {
+      const replyBytesMax = value.length * replyBytesPerCharMax;
+      if (replyBytesMax > this.smallReplyBytesMax) this.smallReplyBytesMax = replyBytesMax;
+      return;
+    }
+    // After the escape set is updated: the reply's size depends on it.
+    const sizeClass = sizeClassOf(this.replyBytesOf(key, value));
+    this.largeValueClasses.set(key, sizeClass);
+    this.largeValuesPerSizeClass[sizeClass] = (this.largeValuesPerSizeClass[sizeClass] ?? 0) + 1;
   }
 
   delete(key: string): void {
-    this.remove(key, this.data.get(key));
-  }
-
-  private remove(key: string, previous: string | undefined): void {
-    if (previous !== undefined) this.countValue(key, previous, -1);
     this.data.delete(key);
     if (this.keysNeedingEscape.size > 0) this.keysNeedingEscape.delete(key);
+    this.forgetLargeValue(key);
   }
 
-  /** At least the bytes of the largest value's reply text (at most twice it, or the fixed
-   * overestimate of small values). */
+  /** At least the bytes of the largest value's reply text (at most twice it for a large
+   * value; for small ones, the high-water mark). */
   largestReplyBytesBound(): number {
     for (let sizeClass = 32; sizeClass > 0; sizeClass--) {
-      if ((this.valuesPerSizeClass[sizeClass] as number) > 0) return 2 ** sizeClass - 1;
+      if ((this.largeValuesPerSizeClass[sizeClass] as number) > 0) {
+        return Math.max(2 ** sizeClass - 1, this.smallReplyBytesMax);
+      }
     }
-    return 0;
+    return this.smallReplyBytesMax;
   }
 
-  /** Counts the value in the size class of its reply bytes. Call it with the escape set as it
-   * is for this value: before changing it on removal, after on insertion. */
-  private countValue(key: string, value: string, change: 1 | -1): void {
-    const sizeClass = sizeClassOf(this.replyBytesOf(key, value));
-    this.valuesPerSizeClass[sizeClass] = (this.valuesPerSizeClass[sizeClass] as number) + change;
+  /** Uncounts the large value stored under `key`, if there is one. */
+  private forgetLargeValue(key: string): void {
+    if (this.largeValueClasses.size === 0) return;
+    const sizeClass = this.largeValueClasses.get(key);
+    if (sizeClass === undefined) return;
+    this.largeValueClasses.delete(key);
+    this.largeValuesPerSizeClass[sizeClass] = (this.largeValuesPerSizeClass[sizeClass] ?? 1) - 1;
   }
 
-  /** Bytes the value takes in a reply: UTF-8, escaped where JSON wants it. Small values are
-   * counted at their worst case (6 bytes a character) without scanning them: they never decide
-   * how many replies a client may have in flight. */
+  /** Bytes a large value takes in a reply: UTF-8, escaped where JSON wants it. */
   private replyBytesOf(key: string, value: string): number {
-    if (value.length <= exactSizeCharsMin) return value.length * replyBytesPerCharMax;
     return this.needsEscape(key)
       ? Buffer.byteLength(jsonString(value), 'utf8')
       : Buffer.byteLength(value, 'utf8');
@@ -114,10 +123,9 @@ export class ShardStore {
   /** A commit's write: remembers the previous value, then writes (undefined value = delete). */
   txWrite(key: string, value: string | undefined): void {
     if (this.openUndo === null) throw new Error('commit write outside a commit part');
-    const previous = this.data.get(key);
-    this.openUndo.push(key, previous);
-    if (value === undefined) this.remove(key, previous);
-    else this.replace(key, previous, value);
+    this.openUndo.push(key, this.data.get(key));
+    if (value === undefined) this.delete(key);
+    else this.put(key, value);
   }
 
   endCommitPart(): void {
