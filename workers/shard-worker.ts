@@ -11,10 +11,10 @@
  * order the main thread received them: single commands on a key are linearizable. A shard
  * never waits on another shard.
  */
-import { isUtf8 } from 'node:buffer';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
+import { isUtf8Range } from '../src/protocol/byte-ranges.js';
 import { messages } from '../src/protocol/messages.js';
 import {
   errorReplyBytes,
@@ -88,7 +88,7 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
   const b = ops[at + 2] as number;
   switch (code) {
     case OpCode.get: {
-      if (!isUtf8(bytes.subarray(a, b))) return reply(invalidUtf8Reply);
+      if (!isUtf8Range(bytes, a, b)) return reply(invalidUtf8Reply);
       const key = bytes.toString('utf8', a, b);
       const value = store.get(key);
       if (value === undefined) return reply(keyNotFoundReply);
@@ -100,7 +100,7 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
     case OpCode.put: {
       const c = ops[at + 3] as number;
       const d = ops[at + 4] as number;
-      if (!isUtf8(bytes.subarray(a, b)) || !isUtf8(bytes.subarray(c, d))) {
+      if (!isUtf8Range(bytes, a, b) || !isUtf8Range(bytes, c, d)) {
         return reply(invalidUtf8Reply);
       }
       // toString copies into a fresh string, so a stored value never pins the batch buffer.
@@ -108,7 +108,7 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
       return reply(okReplyBytes);
     }
     case OpCode.del:
-      if (!isUtf8(bytes.subarray(a, b))) return reply(invalidUtf8Reply);
+      if (!isUtf8Range(bytes, a, b)) return reply(invalidUtf8Reply);
       store.delete(bytes.toString('utf8', a, b));
       return reply(okReplyBytes);
     case OpCode.txApply:

@@ -1,8 +1,8 @@
 /**
  * One COMMIT, as two-phase locking across shards:
  *
- * 1. Lock every key of the write set, one by one, in the global order (shard index, then key
- *    bytes); a key another commit holds is waited for (lock-table.ts).
+ * 1. Lock the stripe of every key of the write set, one by one, in the global order (shard,
+ *    then stripe); a stripe another commit holds is waited for (lock-table.ts).
  * 2. Send each shard its part, all in the same event-loop turn. A shard records the previous
  *    value of each key it writes (its undo record) before writing.
  * 3. When every shard has acknowledged: the commit is done. The shards drop their undo records
@@ -23,7 +23,7 @@ export type CommitOutcome = { applied: true } | { applied: false; failedShard: n
 
 export interface CommitRequest {
   txId: number;
-  /** The write set, already in the global lock order. */
+  /** The write set, not empty, in the global lock order (Transaction.writesInLockOrder). */
   writes: readonly BufferedWrite[];
   locks: LockTable;
   shards: readonly ShardHandle[];
@@ -31,21 +31,37 @@ export interface CommitRequest {
 }
 
 export function runCommit(request: CommitRequest): void {
-  const { txId, writes, locks } = request;
-  const keyIds = writes.map((write) => write.keyId);
-  locks.acquireAll(txId, keyIds, () => {
+  const { txId, locks } = request;
+  const stripes = distinctStripes(request.writes);
+  locks.acquireAll(txId, stripes, () => {
     applyParts(request, (outcome) => {
-      locks.releaseAll(txId, keyIds);
+      locks.releaseAll(txId, stripes);
       request.done(outcome);
     });
   });
 }
 
+/** Each stripe of the write set once, in lock order: writes that share one are adjacent. */
+function distinctStripes(writes: readonly BufferedWrite[]): number[] {
+  const stripes: number[] = [];
+  for (let i = 0; i < writes.length; i++) {
+    const stripe = (writes[i] as BufferedWrite).stripe;
+    if (i === 0 || stripe !== stripes[stripes.length - 1]) stripes.push(stripe);
+  }
+  return stripes;
+}
+
+/** Sends each shard its part: the writes are grouped by shard already (lock order). */
 function applyParts(request: CommitRequest, finished: (outcome: CommitOutcome) => void): void {
-  const parts = groupByShard(request.writes);
+  const { writes } = request;
   const applied: number[] = [];
   let failedShard = -1;
-  let unanswered = parts.size;
+  let unanswered = 1;
+  for (let i = 1; i < writes.length; i++) {
+    if ((writes[i] as BufferedWrite).shard !== (writes[i - 1] as BufferedWrite).shard) {
+      unanswered++;
+    }
+  }
   const partAnswered = (shard: number, ok: boolean) => {
     if (ok) applied.push(shard);
     else if (failedShard === -1) failedShard = shard;
@@ -57,25 +73,37 @@ function applyParts(request: CommitRequest, finished: (outcome: CommitOutcome) =
       undo(request, applied, () => finished({ applied: false, failedShard }));
     }
   };
-  for (const [shard, part] of parts) sendPart(request, shard, part, partAnswered);
+  let from = 0;
+  for (let i = 1; i <= writes.length; i++) {
+    if (
+      i === writes.length ||
+      (writes[i] as BufferedWrite).shard !== (writes[from] as BufferedWrite).shard
+    ) {
+      sendPart(request, from, i, partAnswered);
+      from = i;
+    }
+  }
 }
 
-/** Sends one shard its part of the commit: a txApply row, then one row per write. */
+/** Sends one shard its part of the commit, `writes[from, to)`: a txApply row, then one row
+ * per write. */
 function sendPart(
   request: CommitRequest,
-  shard: number,
-  writes: readonly BufferedWrite[],
+  from: number,
+  to: number,
   answered: (shard: number, ok: boolean) => void,
 ): void {
+  const { writes } = request;
+  const shard = (writes[from] as BufferedWrite).shard;
   const handle = request.shards[shard] as ShardHandle;
   const sink: OpSink = {
     resolve: () => answered(shard, true),
     reject: () => answered(shard, false),
   };
-  handle.batch.addControlOp(OpCode.txApply, request.txId, writes.length, sink);
-  for (const write of writes) {
-    const { bytes, keyBytes } = write;
-    if (write.isDel) {
+  handle.batch.addControlOp(OpCode.txApply, request.txId, to - from, sink);
+  for (let i = from; i < to; i++) {
+    const { bytes, keyBytes, isDel } = writes[i] as BufferedWrite;
+    if (isDel) {
       handle.batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
     } else {
       handle.batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
@@ -107,14 +135,4 @@ function undo(request: CommitRequest, shards: readonly number[], undone: () => v
     });
     handle.scheduleFlush();
   }
-}
-
-function groupByShard(writes: readonly BufferedWrite[]): Map<number, BufferedWrite[]> {
-  const parts = new Map<number, BufferedWrite[]>();
-  for (const write of writes) {
-    const part = parts.get(write.shard);
-    if (part === undefined) parts.set(write.shard, [write]);
-    else part.push(write);
-  }
-  return parts;
 }

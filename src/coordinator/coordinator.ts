@@ -16,9 +16,9 @@
  *
  * Everything here runs on the main thread; the shards never wait on each other.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Config } from '../config/options.js';
 import type { ReplyQueue } from '../net/reply-queue.js';
+import { copyRange, isUtf8Range } from '../protocol/byte-ranges.js';
 import type { DebugCommand, KeyCommand, PutCommand } from '../protocol/command-parser.js';
 import { messages } from '../protocol/messages.js';
 import {
@@ -46,6 +46,7 @@ export interface ClientSession {
 export type Pending = Promise<void> | null;
 
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
+const txIdMax = 2 ** 31 - 1;
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
 
 export class Coordinator {
@@ -54,6 +55,8 @@ export class Coordinator {
   private readonly shards: readonly ShardHandle[];
   private readonly router: ShardRouter;
   private readonly config: Config;
+  /** Kept in 1 .. 2^31 - 1: ids travel in int32 fields (lock owners, shard rows), and 0 means
+   * no transaction. Only commits in flight need distinct ids. */
   private nextTxId = 1;
 
   constructor(options: { shards: readonly ShardHandle[]; router: ShardRouter; config: Config }) {
@@ -71,11 +74,12 @@ export class Coordinator {
   /** GET, PUT or DEL: buffered in the open transaction, else sent to the key's shard. */
   keyCommand(session: ClientSession, command: KeyCommand | PutCommand, line: Buffer): Pending {
     const { keyStart, keyEnd } = command;
-    const shard = this.router.shardOf(line, keyStart, keyEnd);
+    const stripe = this.router.stripeOf(line, keyStart, keyEnd);
+    const shard = this.router.shardOfStripe(stripe);
     const transaction = session.transaction;
     if (
       transaction !== null &&
-      this.transactionCommand(session, transaction, command, line, shard)
+      this.transactionCommand(session, transaction, command, line, shard, stripe)
     ) {
       return null;
     }
@@ -96,17 +100,13 @@ export class Coordinator {
       replyBytes = handle.largestValueBytesBound() + resultReplyFrameBytes;
       session.replies.expectLastReplyBytes(replyBytes);
     }
-    // Fast path (bench/run.ts): with no commit in flight there is no lock to look up.
-    if (this.locks.size > 0) {
-      const keyId = line.toString('latin1', keyStart, keyEnd);
-      if (this.locks.isLocked(keyId)) {
-        return new Promise((resolve) => {
-          this.locks.waitUntilFree(keyId, () => {
-            this.sendKeyCommand(shard, command, line, slot, replyBytes);
-            resolve();
-          });
+    if (this.locks.isLocked(stripe)) {
+      return new Promise((resolve) => {
+        this.locks.waitUntilFree(stripe, () => {
+          this.sendKeyCommand(shard, command, line, slot, replyBytes);
+          resolve();
         });
-      }
+      });
     }
     this.sendKeyCommand(shard, command, line, slot, replyBytes);
     return null;
@@ -153,7 +153,7 @@ export class Coordinator {
     const slot = session.replies.reserve();
     return new Promise((finished) => {
       runCommit({
-        txId: this.nextTxId++,
+        txId: this.takeTxId(),
         writes: transaction.writesInLockOrder(),
         locks: this.locks,
         shards: this.shards,
@@ -167,6 +167,12 @@ export class Coordinator {
         },
       });
     });
+  }
+
+  private takeTxId(): number {
+    const txId = this.nextTxId;
+    this.nextTxId = txId === txIdMax ? 1 : txId + 1;
+    return txId;
   }
 
   /** DEBUG commands, for tests only (--enable-debug-commands). */
@@ -239,6 +245,7 @@ export class Coordinator {
     command: KeyCommand | PutCommand,
     line: Buffer,
     shard: number,
+    stripe: number,
   ): boolean {
     const { keyStart, keyEnd } = command;
     const keyId = line.toString('latin1', keyStart, keyEnd);
@@ -257,7 +264,7 @@ export class Coordinator {
     const writeEnd = isPut ? command.valueEnd : keyEnd;
     // One check covers key and value: the separator between them is ASCII, so no character
     // can span it, and a sequence cut short at either end is invalid either way.
-    if (!isUtf8(line.subarray(keyStart, writeEnd))) {
+    if (!isUtf8Range(line, keyStart, writeEnd)) {
       session.replies.push(invalidUtf8Reply);
       return true;
     }
@@ -274,9 +281,9 @@ export class Coordinator {
     // arrived in, and one allocation per write is cheaper than two (bench/run.ts, the
     // transaction mix). allocUnsafe + copy: Buffer.copyBytesFrom took three times as long.
     const bytes = Buffer.allocUnsafe(keyBytes + valueBytes);
-    line.copy(bytes, 0, keyStart, keyEnd);
-    if (isPut) line.copy(bytes, keyBytes, command.valueStart, command.valueEnd);
-    const write: BufferedWrite = { shard, keyId, bytes, keyBytes, isDel: !isPut };
+    copyRange(line, keyStart, keyEnd, bytes, 0);
+    if (isPut) copyRange(line, command.valueStart, command.valueEnd, bytes, keyBytes);
+    const write: BufferedWrite = { shard, stripe, keyId, bytes, keyBytes, isDel: !isPut };
     const result = transaction.buffer(write, this.config);
     if (result === 'writesLimit') {
       session.replies.push(errorReplyBytes(messages.txWritesLimit(this.config.txWritesMax)));

@@ -9,7 +9,9 @@
 
 export interface BufferedWrite {
   shard: number;
-  /** Key bytes as a latin1 string: compares like the bytes (lock-table.ts). */
+  /** The key's lock stripe (lock-table.ts). */
+  stripe: number;
+  /** Key bytes as a latin1 string (one character a byte): equal exactly when the bytes are. */
   keyId: string;
   /** The key, then the value (none for a DEL), copied into one buffer: the key is
    * `bytes[0, keyBytes)`, the value `bytes[keyBytes, bytes.length)`. */
@@ -54,11 +56,10 @@ export class Transaction {
     return this.bufferedBytes;
   }
 
-  /** The write set in the global lock order: shard index, then key bytes. */
+  /** The write set in the global lock order (shard, then stripe: ShardRouter): writes to one
+   * shard are next to each other, and so are writes whose keys share a stripe. */
   writesInLockOrder(): BufferedWrite[] {
-    return [...this.writes.values()].sort((x, y) =>
-      x.shard !== y.shard ? x.shard - y.shard : x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0,
-    );
+    return [...this.writes.values()].sort((x, y) => x.shard - y.shard || x.stripe - y.stripe);
   }
 }
 

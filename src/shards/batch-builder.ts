@@ -8,6 +8,7 @@
  * reused at once.
  */
 import { replyBytesPerValueByteMax } from '../config/options.js';
+import { copyRange } from '../protocol/byte-ranges.js';
 import { type BatchSlot, requestBytesNeeded, writeRequest } from './batch-slots.js';
 import { type OpCode, opFieldCount } from './shard-messages.js';
 
@@ -137,7 +138,7 @@ export class BatchBuilder {
       this.bytes.copy(grown, 0, 0, this.byteCount);
       this.bytes = grown;
     }
-    this.bytes.set(source.subarray(start, end), this.byteCount);
+    copyRange(source, start, end, this.bytes, this.byteCount);
     this.byteCount = needed;
   }
 }

@@ -1,9 +1,13 @@
 /**
- * Key to shard: xxhash32 of the key's UTF-8 bytes, modulo the shard count. Hashing the raw
- * bytes means the main thread never decodes a key to route it. The mapping only has to be
- * stable for the life of the process: there is no persistence to stay compatible with.
+ * Key to shard: xxhash32 of the key's UTF-8 bytes. Its low bits are the key's lock stripe
+ * (lock-table.ts), and the shard is the stripe modulo the shard count, so a stripe's keys all
+ * live on one shard and "shard, then stripe" is one global order of stripes: the order commits
+ * lock in. Hashing the raw bytes means the main thread never decodes a key to route it. The
+ * mapping only has to be stable for the life of the process: there is no persistence to stay
+ * compatible with.
  */
 import xxhash from 'xxhash-wasm';
+import { lockStripeMask } from '../coordinator/lock-table.js';
 
 /** Fixed seed: any value works, zero is xxhash's own default. */
 const hashSeed = 0;
@@ -22,8 +26,17 @@ export class ShardRouter {
     return new ShardRouter(shardCount, h32Raw);
   }
 
+  /** The lock stripe of the key `bytes[start, end)`. */
+  stripeOf(bytes: Uint8Array, start: number, end: number): number {
+    return this.h32Raw(bytes.subarray(start, end), hashSeed) & lockStripeMask;
+  }
+
+  /** The shard that owns the keys of `stripe`. */
+  shardOfStripe(stripe: number): number {
+    return stripe % this.shardCount;
+  }
+
   shardOf(bytes: Uint8Array, start: number, end: number): number {
-    if (this.shardCount === 1) return 0;
-    return (this.h32Raw(bytes.subarray(start, end), hashSeed) >>> 0) % this.shardCount;
+    return this.shardOfStripe(this.stripeOf(bytes, start, end));
   }
 }
