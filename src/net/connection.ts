@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { clientRepliesPendingMax } from '../config/bounds.js';
 import type { Config } from '../config/options.js';
-import type { ClientSession, Coordinator, Pending } from '../coordinator/coordinator.js';
+import type { ClientSession, Coordinator } from '../coordinator/coordinator.js';
 import type { Transaction } from '../coordinator/transaction.js';
 import { parseCommand } from '../protocol/command-parser.js';
 import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
@@ -59,6 +59,10 @@ export class Connection implements ClientSession {
   private ended = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly onFlushed = () => this.processLines();
+  private readonly onResumed = () => {
+    this.waiting = false;
+    this.processLines();
+  };
 
   constructor(options: ConnectionOptions) {
     this.id = options.id;
@@ -153,7 +157,7 @@ export class Connection implements ClientSession {
       return;
     }
     const command = parseCommand(line);
-    let pending: Pending = null;
+    let waits = false;
     switch (command.kind) {
       case 'blank':
         return;
@@ -170,28 +174,28 @@ export class Connection implements ClientSession {
       case 'GET':
       case 'PUT':
       case 'DEL':
-        pending = this.coordinator.keyCommand(this, command, line);
+        waits = this.coordinator.keyCommand(this, command, line);
         break;
       case 'START':
         this.coordinator.start(this);
         return;
       case 'COMMIT':
-        pending = this.coordinator.commit(this);
+        waits = this.coordinator.commit(this);
         break;
       case 'ROLLBACK':
         this.coordinator.rollback(this);
         return;
       case 'DEBUG':
-        pending = this.coordinator.debug(this, command);
+        waits = this.coordinator.debug(this, command);
         break;
     }
-    if (pending !== null) {
-      this.waiting = true;
-      pending.then(() => {
-        this.waiting = false;
-        this.processLines();
-      });
-    }
+    if (waits) this.waiting = true;
+  }
+
+  /** The command this client waited for has finished. The next ones run in a microtask, not
+   * inside the lock release or shard answer that finished it. */
+  resume(): void {
+    queueMicrotask(this.onResumed);
   }
 
   private writeReplies(chunks: Uint8Array[]): void {

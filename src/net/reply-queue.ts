@@ -1,8 +1,9 @@
 /**
  * One client's replies, in the order its commands arrived (SPEC.md section 3), whatever order
- * the shards answer in. Each command reserves a slot when it is dispatched; a slot is filled
- * by its shard's answer (or at once, for errors the main thread finds itself); the filled
- * prefix is written out together once per tick, so a pipelined burst costs one socket write.
+ * the shards answer in. A command a shard answers reserves a slot when it is dispatched, filled
+ * by the shard's answer; a reply known at once (an error the main thread finds itself, a
+ * transaction's Ok) is queued as it is. The ready prefix is written out together once per
+ * tick, so a pipelined burst costs one socket write.
  */
 
 import { errorReplyBytes } from '../protocol/reply-format.js';
@@ -32,7 +33,10 @@ export class ReplySlot implements OpSink {
 }
 
 export class ReplyQueue {
-  private slots: ReplySlot[] = [];
+  /** In order: a slot for each reply owed or formatted by a shard, the bytes themselves for a
+   * reply known at once (no object per ready reply: a transaction of 4 writes has 5 of them;
+   * bench/run.ts, the transaction mix). */
+  private slots: Array<ReplySlot | Uint8Array> = [];
   private head = 0;
   private flushScheduled = false;
   private expectedBytes = 0;
@@ -59,7 +63,7 @@ export class ReplyQueue {
    * so the connection can stop reading before the shards build more than the client can take. */
   expectLastReplyBytes(bytes: number): void {
     const slot = this.slots[this.slots.length - 1];
-    if (slot === undefined || this.pendingCount === 0) return;
+    if (!(slot instanceof ReplySlot) || this.pendingCount === 0) return;
     this.expectedBytes += bytes - slot.expectedBytes;
     slot.expectedBytes = bytes;
   }
@@ -72,7 +76,8 @@ export class ReplyQueue {
 
   /** A reply known at once (an error the main thread found, PING, a transaction's own read). */
   push(reply: Uint8Array): void {
-    this.reserve().resolve(reply);
+    this.slots.push(reply);
+    this.scheduleFlush();
   }
 
   scheduleFlush(): void {
@@ -92,12 +97,16 @@ export class ReplyQueue {
     this.flushScheduled = false;
     if (this.shouldHold()) return;
     const ready: Uint8Array[] = [];
-    let slot = this.slots[this.head];
-    while (slot !== undefined && slot.bytes !== null) {
-      ready.push(slot.bytes);
-      this.expectedBytes -= slot.expectedBytes;
+    while (this.head < this.slots.length) {
+      const slot = this.slots[this.head] as ReplySlot | Uint8Array;
+      if (slot instanceof ReplySlot) {
+        if (slot.bytes === null) break;
+        ready.push(slot.bytes);
+        this.expectedBytes -= slot.expectedBytes;
+      } else {
+        ready.push(slot);
+      }
       this.head++;
-      slot = this.slots[this.head];
     }
     if (this.head === this.slots.length) {
       this.slots = [];
@@ -113,7 +122,8 @@ export class ReplyQueue {
   private shouldHold(): boolean {
     let heldBytes = 0;
     for (let i = this.head; i < this.slots.length; i++) {
-      const bytes = (this.slots[i] as ReplySlot).bytes;
+      const slot = this.slots[i] as ReplySlot | Uint8Array;
+      const bytes = slot instanceof ReplySlot ? slot.bytes : slot;
       if (bytes === null) return true;
       heldBytes += bytes.length;
       if (heldBytes >= heldReplyBytesMax) return false;
