@@ -39,6 +39,8 @@ const replies = new ReplyWriter();
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
 let attachedPort: MessagePort | null = null;
+/** Never notified: OpCode.stall waits on it for its whole timeout. */
+const stallCell = new Int32Array(new SharedArrayBuffer(4));
 
 // A full collection on request (OpCode.collectGarbage). The flag only installs `gc` in
 // contexts made after it is set, hence the new context; it does not change how V8 collects.
@@ -124,6 +126,9 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
     case OpCode.crash:
       process.exit(a);
       return 1;
+    case OpCode.stall:
+      Atomics.wait(stallCell, 0, 0, a);
+      return reply(okReplyBytes);
     case OpCode.collectGarbage:
       collectGarbage();
       replies.writeEmpty();

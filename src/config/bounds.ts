@@ -18,6 +18,12 @@ export const shardBatchesInFlightMax = 2;
  * replies no buffer can hold (4 GiB). Anything up to it leaves P=16 traffic in one batch. */
 export const batchReplyBytesMax = 64 * 1024 * 1024;
 
+/** Key and value bytes one shard batch may carry: an operation that would pass it starts the
+ * next batch (an operation bigger than this goes in a batch of its own). Rows hold byte offsets
+ * as int32, and while a shard is busy its next batch keeps growing: without this bound ~130
+ * clients each sending a 16 MiB key could pass 2 GiB in one batch. */
+export const batchRequestBytesMax = 64 * 1024 * 1024;
+
 /** Longest a row that rides with a shard's next batch (a commit's txForget) waits when no
  * batch goes: until it arrives the shard keeps the commit's undo record, previous values
  * included. */

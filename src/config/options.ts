@@ -150,6 +150,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     env: 'HAUS_MAX_TX_BYTES',
     kind: 'bytes',
     min: 1024,
+    // A commit's part for one shard travels in one batch, whose byte offsets are int32.
+    max: 1024 * mib,
     defaultValue: () => 64 * mib,
     description:
       'Key and value bytes one transaction may buffer (at most --max-memory). The write that ' +

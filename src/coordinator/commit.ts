@@ -100,13 +100,17 @@ function sendPart(
     resolve: () => answered(shard, true),
     reject: () => answered(shard, false),
   };
-  handle.batch.addControlOp(OpCode.txApply, request.txId, to - from, sink);
+  let partBytes = 0;
+  for (let i = from; i < to; i++) partBytes += (writes[i] as BufferedWrite).bytes.length;
+  // The whole part goes in one batch: the shard reads its writes right after its txApply row.
+  const batch = handle.batchFor(partBytes, 0);
+  batch.addControlOp(OpCode.txApply, request.txId, to - from, sink);
   for (let i = from; i < to; i++) {
     const { bytes, keyBytes, isDel } = writes[i] as BufferedWrite;
     if (isDel) {
-      handle.batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
+      batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
     } else {
-      handle.batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
+      batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
     }
   }
   handle.scheduleFlush();

@@ -180,24 +180,39 @@ export class Coordinator {
 
   /** DEBUG commands, for tests only (--enable-debug-commands). */
   debug(session: ClientSession, command: DebugCommand): Waits {
-    const [verb, argument] = command.words;
+    const [verb, argument, ms] = command.words;
     if (!this.config.debugCommands) {
       session.replies.push(errorReplyBytes(messages.debugDisabled));
     } else if (verb?.toUpperCase() === 'LOCKS' && argument === undefined) {
       session.replies.push(Buffer.from(resultReplyText(String(this.locks.size))));
     } else if (verb?.toUpperCase() === 'CRASH-SHARD' && argument !== undefined) {
-      const shard = this.shards[Number(argument)];
-      if (!/^\d+$/.test(argument) || shard === undefined) {
-        session.replies.push(errorReplyBytes(messages.noSuchShard(this.shards.length)));
-        return false;
-      }
-      const slot = session.replies.reserve();
-      shard.batch.addControlOp(OpCode.crash, 70, 0, slot);
+      const shard = this.debugShard(session, argument);
+      if (shard === null) return false;
+      shard.batch.addControlOp(OpCode.crash, 70, 0, session.replies.reserve());
+      shard.scheduleFlush();
+    } else if (
+      verb?.toUpperCase() === 'STALL-SHARD' &&
+      argument !== undefined &&
+      /^\d{1,5}$/.test(ms ?? '')
+    ) {
+      const shard = this.debugShard(session, argument);
+      if (shard === null) return false;
+      shard.batch.addControlOp(OpCode.stall, Number(ms), 0, session.replies.reserve());
       shard.scheduleFlush();
     } else {
       session.replies.push(errorReplyBytes(messages.debugUsage));
     }
     return false;
+  }
+
+  /** The shard a DEBUG command names, or null after replying that there is none. */
+  private debugShard(session: ClientSession, index: string): ShardHandle | null {
+    const shard = this.shards[Number(index)];
+    if (!/^\d+$/.test(index) || shard === undefined) {
+      session.replies.push(errorReplyBytes(messages.noSuchShard(this.shards.length)));
+      return null;
+    }
+    return shard;
   }
 
   /** Resolves when no batch is queued or in flight on any shard. */
@@ -218,21 +233,15 @@ export class Coordinator {
     replyBytes: number,
   ): void {
     const handle = this.shards[shard] as ShardHandle;
+    const { keyStart, keyEnd } = command;
     if (command.kind === 'PUT') {
-      handle.batch.addPutOp(
-        OpCode.put,
-        line,
-        command.keyStart,
-        command.keyEnd,
-        command.valueStart,
-        command.valueEnd,
-        sink,
-      );
-    } else if (command.kind === 'GET') {
-      const batch = handle.batchForGet(replyBytes);
-      batch.addKeyOp(OpCode.get, line, command.keyStart, command.keyEnd, sink);
+      const { valueStart, valueEnd } = command;
+      handle
+        .batchFor(keyEnd - keyStart + valueEnd - valueStart, 0)
+        .addPutOp(OpCode.put, line, keyStart, keyEnd, valueStart, valueEnd, sink);
     } else {
-      handle.batch.addKeyOp(OpCode.del, line, command.keyStart, command.keyEnd, sink);
+      const code = command.kind === 'GET' ? OpCode.get : OpCode.del;
+      handle.batchFor(keyEnd - keyStart, replyBytes).addKeyOp(code, line, keyStart, keyEnd, sink);
     }
     handle.scheduleFlush();
   }

@@ -40,6 +40,6 @@ export const messages = {
     `too many clients: the server serves at most ${limit} (--max-clients); try again later`,
   shuttingDown: 'server is shutting down',
   debugDisabled: 'DEBUG commands are disabled; start the server with --enable-debug-commands',
-  debugUsage: 'DEBUG takes CRASH-SHARD <index> or LOCKS',
+  debugUsage: 'DEBUG takes CRASH-SHARD <index>, STALL-SHARD <index> <ms> or LOCKS',
   noSuchShard: (count: number) => `no such shard; shards are numbered 0 to ${count - 1}`,
 } as const;

@@ -97,6 +97,11 @@ export class BatchBuilder {
     this.dueRowCount--;
   }
 
+  /** Key and value bytes the batch carries. */
+  get requestBytes(): number {
+    return this.byteCount;
+  }
+
   /** Bytes the batch takes in a request slot. */
   get slotBytesNeeded(): number {
     return requestBytesNeeded(this.rowCount, this.byteCount);

@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { Piscina } from 'piscina';
 import {
   batchReplyBytesMax,
+  batchRequestBytesMax,
   riderRowWaitMsMax,
   shardBatchesInFlightMax,
 } from '../config/bounds.js';
@@ -115,17 +116,27 @@ export class ShardHandle {
     return this.open;
   }
 
-  /** The batch a GET whose reply may take `replyBytes` joins: the open one, or a new one when
-   * the open one's GETs could already reply `batchReplyBytesMax` with it (order is kept: the
-   * closed batch goes first). */
-  batchForGet(replyBytes: number): BatchBuilder {
+  /** The batch an operation carrying `requestBytes` of keys and values, whose reply may take
+   * `replyBytes` (a GET's bound), joins: the open one, or a new one when the open one would
+   * pass `batchRequestBytesMax` or `batchReplyBytesMax` with it (order is kept: the closed
+   * batch goes first). */
+  batchFor(requestBytes: number, replyBytes: number): BatchBuilder {
     const open = this.open;
-    if (!open.isEmpty && open.replyBytesBound + replyBytes > batchReplyBytesMax) {
+    if (
+      !open.isEmpty &&
+      (open.requestBytes + requestBytes > batchRequestBytesMax ||
+        open.replyBytesBound + replyBytes > batchReplyBytesMax)
+    ) {
       this.closed.push(open);
       this.open = new BatchBuilder();
       this.logger.debug(
-        { shard: this.index, replyBytesBound: open.replyBytesBound, queued: this.closed.length },
-        'shard batch closed at its reply bound',
+        {
+          shard: this.index,
+          requestBytes: open.requestBytes,
+          replyBytesBound: open.replyBytesBound,
+          queued: this.closed.length,
+        },
+        'shard batch closed at its byte bound',
       );
     }
     this.open.replyBytesBound += replyBytes;

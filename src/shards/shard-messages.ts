@@ -38,6 +38,9 @@ export const OpCode = {
   /** [code]: the server is at --max-memory: collect garbage now, so memory that DELs freed
    * shows in RSS (an idle shard would otherwise keep it for many seconds). */
   collectGarbage: 10,
+  /** [code, ms]: debug hook: the shard thread blocks for ms, as a long batch would hold it, so
+   * tests can make work pile up behind it. */
+  stall: 11,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 

@@ -153,9 +153,41 @@ describe('GETs of a big value from one turn', () => {
       '{"status": "Ok", "result": "1"}',
     ]);
     const closed = await server.waitForLog(
-      (log) => log.msg === 'shard batch closed at its reply bound',
+      (log) => log.msg === 'shard batch closed at its byte bound',
     );
     assert.ok(Number(closed.replyBytesBound) <= 64 * mib, String(closed.replyBytesBound));
+    client.close();
+    assert.equal(await server.stop(), 0);
+  });
+});
+
+describe('big keys piling up behind a busy shard', () => {
+  test('are split over batches that carry at most 64 MiB of keys, in order', async () => {
+    const server = await startServer([
+      '--shards',
+      '1',
+      '--log-level',
+      'debug',
+      '--enable-debug-commands',
+    ]);
+    const client = await Client.connect(server.port);
+    // The stall and the first GET are the two batches in flight; the GETs after them pile up
+    // in the next batch while the shard is stalled: 5 keys of 15 MiB are more than it takes.
+    const keys = Array.from({ length: 6 }, (_, i) => patternedValue(15 * mib, `key${i}`));
+    const lines = ['DEBUG STALL-SHARD 0 4000', ...keys.map((key) => `GET ${key}`)];
+    client.write(`${[...lines, 'PUT after 1', 'GET after'].join('\n')}\n`);
+    const replies = await client.readLines(lines.length + 2, 30_000);
+    assert.deepEqual(replies, [
+      '{"status": "Ok"}',
+      ...keys.map(() => '{"status": "Error", "mesg": "Key not found!"}'),
+      '{"status": "Ok"}',
+      '{"status": "Ok", "result": "1"}',
+    ]);
+    const closed = await server.waitForLog(
+      (log) => log.msg === 'shard batch closed at its byte bound',
+    );
+    const requestBytes = Number(closed.requestBytes);
+    assert.ok(requestBytes > 32 * mib && requestBytes <= 64 * mib, String(requestBytes));
     client.close();
     assert.equal(await server.stop(), 0);
   });

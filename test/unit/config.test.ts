@@ -76,6 +76,11 @@ test('a bad value stops start-up naming the flag, the value and what is accepted
     /HAUS_MAX_MEMORY 'lots'.*512mb or 2gb/,
   );
   assert.match(errorOf(parseConfig(['--max-line-bytes', '10'], {})), /--max-line-bytes '10'/);
+  // A commit's part for one shard must fit one batch's 32-bit offsets.
+  assert.match(
+    errorOf(parseConfig(['--max-tx-bytes', '2gb', '--max-memory', '8gb'], {})),
+    /--max-tx-bytes '2gb'.*to 1gb/,
+  );
   assert.match(errorOf(parseConfig(['--no-such-flag'], {})), /no-such-flag/);
 });
 
