@@ -51,8 +51,9 @@ export interface ClientSession {
 export type Waits = boolean;
 
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
-const txIdMax = 2 ** 31 - 1;
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
+/** Transaction ids wrap below this (see Coordinator.nextTxId). */
+const txIdMax = 2 ** 31 - 1;
 
 export class Coordinator {
   readonly locks = new LockTable();
