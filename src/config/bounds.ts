@@ -24,6 +24,14 @@ export const batchReplyBytesMax = 64 * 1024 * 1024;
  * clients each sending a 16 MiB key could pass 2 GiB in one batch. */
 export const batchRequestBytesMax = 64 * 1024 * 1024;
 
+/** Young generation of each shard thread's V8 heap, in MiB. With V8's default a shard's young
+ * generation grew by ~22 MiB more while 1M keys were written: resident memory per key at 1M
+ * keys was 218 bytes with the default, 187 with 16, 173 with 8, 146 with 4. Smaller ones make
+ * big values slow, each collection copying the values written since the last one: P=16 with
+ * 64 KiB values lost 31 % at 4 and 11 % at 8, and nothing beyond noise at 16 (alternating runs
+ * of bench/run.ts --single; neither P=16 with small values nor transactions moved). */
+export const shardYoungGenerationMbMax = 16;
+
 /** Longest a row that rides with a shard's next batch (a commit's txForget) waits when no
  * batch goes: until it arrives the shard keeps the commit's undo record, previous values
  * included. */

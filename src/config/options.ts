@@ -5,8 +5,8 @@
  *
  * Names put the unit last (`lineBytesMax`, `shutdownGraceMs`) so related limits line up.
  */
-import { availableParallelism } from 'node:os';
 import { formatByteSize } from './byte-size.js';
+import { usableCores } from './cpu-limit.js';
 import { processMemoryLimit } from './memory-limit.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,8 +85,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     kind: 'integer',
     min: 1,
     max: shardsMax,
-    defaultValue: () => availableParallelism(),
-    defaultText: 'one per core',
+    defaultValue: () => usableCores().cores,
+    defaultText: "one per core (of the container's CPU quota, if any)",
     description: 'Worker threads that each own a part of the keys. More than cores is slower.',
   },
   {

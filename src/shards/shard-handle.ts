@@ -25,6 +25,7 @@ import {
   batchRequestBytesMax,
   riderRowWaitMsMax,
   shardBatchesInFlightMax,
+  shardYoungGenerationMbMax,
 } from '../config/bounds.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
@@ -95,7 +96,10 @@ export class ShardHandle {
       atomics: 'disabled',
       recordTiming: false,
       workerHistogram: false,
-      resourceLimits: { maxOldGenerationSizeMb: options.heapMbMax },
+      resourceLimits: {
+        maxOldGenerationSizeMb: options.heapMbMax,
+        maxYoungGenerationSizeMb: shardYoungGenerationMbMax,
+      },
       workerData,
     });
     this.pool.on('workerDestroy', () => this.onThreadLost());
