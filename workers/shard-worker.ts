@@ -16,12 +16,7 @@ import { runInNewContext } from 'node:vm';
 import type { MessagePort } from 'node:worker_threads';
 import { isUtf8Range } from '../src/protocol/byte-ranges.js';
 import { messages } from '../src/protocol/messages.js';
-import {
-  errorReplyBytes,
-  okReplyBytes,
-  plainResultReplyText,
-  resultReplyText,
-} from '../src/protocol/reply-format.js';
+import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
 import {
   BatchSlot,
   type ReplyNotice,
@@ -94,9 +89,8 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
       const key = bytes.toString('utf8', a, b);
       const value = store.get(key);
       if (value === undefined) return reply(keyNotFoundReply);
-      replies.writeText(
-        store.needsEscape(key) ? resultReplyText(value) : plainResultReplyText(value),
-      );
+      if (store.needsEscape(key)) replies.writeText(resultReplyText(value));
+      else replies.writePlainResult(value);
       return 1;
     }
     case OpCode.put: {

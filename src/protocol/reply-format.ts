@@ -17,6 +17,10 @@ const replySuffix = '}\n';
 export const resultReplyFrameBytes = resultPrefix.length + 2 + replySuffix.length;
 
 export const okReplyBytes: Buffer = Buffer.from(okReplyText);
+/** What goes before and after a value that needs no escaping in a GET reply, for a writer that
+ * puts the value between them rather than building the line as one string. */
+export const plainResultPrefixBytes: Buffer = Buffer.from(`${resultPrefix}"`);
+export const plainResultSuffixBytes: Buffer = Buffer.from(`"${replySuffix}`);
 export const pongReplyBytes: Buffer = Buffer.from(pongReplyText);
 
 /** Characters JSON must escape, plus U+2028/U+2029, which JSON allows raw but JavaScript
@@ -28,12 +32,6 @@ const lineSeparators = /[\u2028\u2029]/g;
 /** True when `text` has a character JSON (or SPEC.md) wants escaped. */
 export function needsJsonEscape(text: string): boolean {
   return needsEscape.test(text);
-}
-
-/** A GET reply for a value already known to need no escaping (the shard checks each value once,
- * when it is stored, rather than on every read: bench/run.ts --full, 64 KiB values). */
-export function plainResultReplyText(value: string): string {
-  return `${resultPrefix}"${value}"${replySuffix}`;
 }
 
 /**
