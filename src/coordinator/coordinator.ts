@@ -77,15 +77,16 @@ export class Coordinator {
     });
   }
 
-  /** GET, PUT or DEL: buffered in the open transaction, else sent to the key's shard. */
-  keyCommand(session: ClientSession, command: KeyCommand | PutCommand, line: Buffer): Waits {
+  /** GET, PUT or DEL: buffered in the open transaction, else sent to the key's shard. The
+   * command's offsets point into `source` (the bytes its line arrived in). */
+  keyCommand(session: ClientSession, command: KeyCommand | PutCommand, source: Buffer): Waits {
     const { keyStart, keyEnd } = command;
-    const stripe = this.router.stripeOf(line, keyStart, keyEnd);
+    const stripe = this.router.stripeOf(source, keyStart, keyEnd);
     const shard = this.router.shardOfStripe(stripe);
     const transaction = session.transaction;
     if (
       transaction !== null &&
-      this.transactionCommand(session, transaction, command, line, shard, stripe)
+      this.transactionCommand(session, transaction, command, source, shard, stripe)
     ) {
       return false;
     }
@@ -108,12 +109,12 @@ export class Coordinator {
     }
     if (this.locks.isLocked(stripe)) {
       this.locks.waitUntilFree(stripe, () => {
-        this.sendKeyCommand(shard, command, line, slot, replyBytes);
+        this.sendKeyCommand(shard, command, source, slot, replyBytes);
         session.resume();
       });
       return true;
     }
-    this.sendKeyCommand(shard, command, line, slot, replyBytes);
+    this.sendKeyCommand(shard, command, source, slot, replyBytes);
     return false;
   }
 
@@ -229,7 +230,7 @@ export class Coordinator {
   private sendKeyCommand(
     shard: number,
     command: KeyCommand | PutCommand,
-    line: Buffer,
+    source: Buffer,
     sink: OpSink,
     replyBytes: number,
   ): void {
@@ -239,10 +240,10 @@ export class Coordinator {
       const { valueStart, valueEnd } = command;
       handle
         .batchFor(keyEnd - keyStart + valueEnd - valueStart, 0)
-        .addPutOp(OpCode.put, line, keyStart, keyEnd, valueStart, valueEnd, sink);
+        .addPutOp(OpCode.put, source, keyStart, keyEnd, valueStart, valueEnd, sink);
     } else {
       const code = command.kind === 'GET' ? OpCode.get : OpCode.del;
-      handle.batchFor(keyEnd - keyStart, replyBytes).addKeyOp(code, line, keyStart, keyEnd, sink);
+      handle.batchFor(keyEnd - keyStart, replyBytes).addKeyOp(code, source, keyStart, keyEnd, sink);
     }
     handle.scheduleFlush();
   }
@@ -256,12 +257,12 @@ export class Coordinator {
     session: ClientSession,
     transaction: Transaction,
     command: KeyCommand | PutCommand,
-    line: Buffer,
+    source: Buffer,
     shard: number,
     stripe: number,
   ): boolean {
     const { keyStart, keyEnd } = command;
-    const keyId = line.toString('latin1', keyStart, keyEnd);
+    const keyId = source.toString('latin1', keyStart, keyEnd);
     if (command.kind === 'GET') {
       const buffered = transaction.read(keyId);
       if (buffered === undefined) return false;
@@ -277,7 +278,7 @@ export class Coordinator {
     const writeEnd = isPut ? command.valueEnd : keyEnd;
     // One check covers key and value: the separator between them is ASCII, so no character
     // can span it, and a sequence cut short at either end is invalid either way.
-    if (!isUtf8Range(line, keyStart, writeEnd)) {
+    if (!isUtf8Range(source, keyStart, writeEnd)) {
       session.replies.push(invalidUtf8Reply);
       return true;
     }
@@ -294,8 +295,8 @@ export class Coordinator {
     // arrived in, and one allocation per write is cheaper than two (bench/run.ts, the
     // transaction mix). allocUnsafe + copy: Buffer.copyBytesFrom took three times as long.
     const bytes = Buffer.allocUnsafe(keyBytes + valueBytes);
-    copyRange(line, keyStart, keyEnd, bytes, 0);
-    if (isPut) copyRange(line, command.valueStart, command.valueEnd, bytes, keyBytes);
+    copyRange(source, keyStart, keyEnd, bytes, 0);
+    if (isPut) copyRange(source, command.valueStart, command.valueEnd, bytes, keyBytes);
     const write: BufferedWrite = { shard, stripe, keyId, bytes, keyBytes, isDel: !isPut };
     const result = transaction.buffer(write, this.config);
     if (result === 'writesLimit') {

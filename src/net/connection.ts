@@ -156,7 +156,7 @@ export class Connection implements ClientSession {
       this.replies.push(errorReplyBytes(messages.lineTooLong(this.config.lineBytesMax)));
       return;
     }
-    const command = parseCommand(line);
+    const command = parseCommand(line.bytes, line.start, line.end);
     let waits = false;
     switch (command.kind) {
       case 'blank':
@@ -174,7 +174,7 @@ export class Connection implements ClientSession {
       case 'GET':
       case 'PUT':
       case 'DEL':
-        waits = this.coordinator.keyCommand(this, command, line);
+        waits = this.coordinator.keyCommand(this, command, line.bytes);
         break;
       case 'START':
         this.coordinator.start(this);

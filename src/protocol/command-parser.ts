@@ -11,7 +11,7 @@ import { messages } from './messages.js';
 
 export type CommandName = 'GET' | 'PUT' | 'DEL' | 'START' | 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
 
-/** Byte ranges into the parsed line. */
+/** Byte ranges into the buffer the line was parsed from (absolute offsets). */
 export interface KeyCommand {
   kind: 'GET' | 'DEL';
   keyStart: number;
@@ -55,15 +55,15 @@ function isSeparator(byte: number | undefined): boolean {
   return byte === space || byte === tab;
 }
 
-function skipSeparators(line: Buffer, from: number): number {
+function skipSeparators(line: Buffer, from: number, end: number): number {
   let i = from;
-  while (i < line.length && isSeparator(line[i])) i++;
+  while (i < end && isSeparator(line[i])) i++;
   return i;
 }
 
-function wordEnd(line: Buffer, from: number): number {
+function wordEnd(line: Buffer, from: number, end: number): number {
   let i = from;
-  while (i < line.length && !isSeparator(line[i])) i++;
+  while (i < end && !isSeparator(line[i])) i++;
   return i;
 }
 
@@ -97,34 +97,35 @@ function sameLetters(line: Buffer, start: number, upperName: string): boolean {
   return true;
 }
 
-export function parseCommand(line: Buffer): Command {
-  const wordStart = skipSeparators(line, 0);
-  if (wordStart === line.length) return blank;
-  const wordStop = wordEnd(line, wordStart);
-  const name = matchCommand(line, wordStart, wordStop);
-  if (name === null) return unknownCommand(line, wordStart, wordStop);
+/** Parses the line `bytes[start, end)` (the whole buffer by default). */
+export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Command {
+  const wordStart = skipSeparators(bytes, start, end);
+  if (wordStart === end) return blank;
+  const wordStop = wordEnd(bytes, wordStart, end);
+  const name = matchCommand(bytes, wordStart, wordStop);
+  if (name === null) return unknownCommand(bytes, wordStart, wordStop);
 
-  const keyStart = skipSeparators(line, wordStop);
-  const keyEnd = wordEnd(line, keyStart);
+  const keyStart = skipSeparators(bytes, wordStop, end);
+  const keyEnd = wordEnd(bytes, keyStart, end);
   switch (name) {
     case 'GET':
     case 'DEL':
-      if (keyStart === keyEnd || skipSeparators(line, keyEnd) !== line.length) {
+      if (keyStart === keyEnd || skipSeparators(bytes, keyEnd, end) !== end) {
         return { kind: 'error', message: messages.takesOneKey(name) };
       }
       return { kind: name, keyStart, keyEnd };
     case 'PUT':
-      return parsePut(line, keyStart, keyEnd);
+      return parsePut(bytes, keyStart, keyEnd, end);
     case 'DEBUG':
       return {
         kind: 'DEBUG',
-        words: line
-          .toString('utf8', keyStart)
+        words: bytes
+          .toString('utf8', keyStart, end)
           .split(/[ \t]+/)
           .filter(Boolean),
       };
     default:
-      if (keyStart !== line.length) {
+      if (keyStart !== end) {
         return { kind: 'error', message: messages.takesNoArguments(name) };
       }
       return { kind: name };
@@ -133,10 +134,10 @@ export function parseCommand(line: Buffer): Command {
 
 /** The value is everything after the key and its following spaces, minus trailing spaces and
  * tabs: inner spaces are kept exactly (`PUT   a    3 * 3 = 9 ` stores `3 * 3 = 9`). */
-function parsePut(line: Buffer, keyStart: number, keyEnd: number): Command {
-  const valueStart = skipSeparators(line, keyEnd);
-  let valueEnd = line.length;
-  while (valueEnd > valueStart && isSeparator(line[valueEnd - 1])) valueEnd--;
+function parsePut(bytes: Buffer, keyStart: number, keyEnd: number, end: number): Command {
+  const valueStart = skipSeparators(bytes, keyEnd, end);
+  let valueEnd = end;
+  while (valueEnd > valueStart && isSeparator(bytes[valueEnd - 1])) valueEnd--;
   if (keyStart === keyEnd || valueStart === valueEnd) {
     return { kind: 'error', message: messages.putNeedsValue };
   }

@@ -1,8 +1,10 @@
 /**
  * Cuts a connection's byte stream into command lines (SPEC.md section 1).
  *
- * A line ends at `\n`; a `\r` right before it is dropped. Lines are returned as Buffers and
+ * A line ends at `\n`; a `\r` right before it is dropped. Lines are returned as byte ranges and
  * never decoded here: a UTF-8 character split across packets is whole again once its line is.
+ * A line inside one packet is a range of that packet, not a view of it: a view per command
+ * cost as much as finding the line (bench/run.ts, P=16).
  * A partial line is kept as a list of pieces and joined once, so a 10 MiB value arriving in
  * 64 KiB packets is copied once, not once per packet.
  *
@@ -12,10 +14,20 @@
  */
 
 export const lineTooLong: unique symbol = Symbol('lineTooLong');
-export type SplitLine = Buffer | typeof lineTooLong;
+
+/** A complete line: `bytes[start, end)`, without its line ending. The splitter reuses this
+ * object for its next line; `bytes` itself is never reused or changed. */
+export interface LineRange {
+  bytes: Buffer;
+  start: number;
+  end: number;
+}
+
+export type SplitLine = LineRange | typeof lineTooLong;
 
 const newline = 0x0a;
 const carriageReturn = 0x0d;
+const emptyBytes = Buffer.alloc(0);
 
 export class LineSplitter {
   private readonly lineBytesMax: number;
@@ -29,6 +41,7 @@ export class LineSplitter {
   /** True from the moment a line passed the limit until its `\n` arrives. */
   private discarding = false;
   private receivedBytes = 0;
+  private readonly line: LineRange = { bytes: Buffer.alloc(0), start: 0, end: 0 };
 
   constructor(lineBytesMax: number) {
     this.lineBytesMax = lineBytesMax;
@@ -72,14 +85,14 @@ export class LineSplitter {
         if (tooLong) return lineTooLong;
         continue;
       }
-      const piece = head.subarray(this.headOffset, end);
+      const start = this.headOffset;
       this.headOffset = end + 1;
       if (this.headOffset === head.length) this.head = null;
       if (this.discarding) {
         this.discarding = false;
         continue;
       }
-      return this.finishLine(piece);
+      return this.finishLine(head, start, end);
     }
   }
 
@@ -93,7 +106,7 @@ export class LineSplitter {
       return null;
     }
     if (this.partialBytes === 0) return null;
-    return this.finishLine(Buffer.alloc(0));
+    return this.finishLine(emptyBytes, 0, 0);
   }
 
   /** Returns true when this piece pushed the line over the limit (reported once). */
@@ -114,17 +127,22 @@ export class LineSplitter {
     return false;
   }
 
-  private finishLine(lastPiece: Buffer): SplitLine {
-    let line = lastPiece;
+  /** The line that ends with `bytes[start, end)`, joined with its earlier pieces if any. */
+  private finishLine(bytes: Buffer, start: number, end: number): SplitLine {
+    const line = this.line;
     if (this.partial.length > 0) {
-      this.partial.push(lastPiece);
-      line = Buffer.concat(this.partial, this.partialBytes + lastPiece.length);
+      this.partial.push(bytes.subarray(start, end));
+      line.bytes = Buffer.concat(this.partial, this.partialBytes + end - start);
+      line.start = 0;
+      line.end = line.bytes.length;
       this.partial = [];
       this.partialBytes = 0;
+    } else {
+      line.bytes = bytes;
+      line.start = start;
+      line.end = end;
     }
-    if (line.length > 0 && line[line.length - 1] === carriageReturn) {
-      line = line.subarray(0, line.length - 1);
-    }
-    return line.length > this.lineBytesMax ? lineTooLong : line;
+    if (line.end > line.start && line.bytes[line.end - 1] === carriageReturn) line.end--;
+    return line.end - line.start > this.lineBytesMax ? lineTooLong : line;
   }
 }

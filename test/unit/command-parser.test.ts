@@ -23,6 +23,18 @@ function valueText(text: string): string {
 }
 
 describe('command parser', () => {
+  test('a line inside a larger buffer is parsed within its range, offsets absolute', () => {
+    const bytes = Buffer.from('GET x\nPUT  k  v v \nDEL');
+    const put = parseCommand(bytes, 6, 18);
+    assert.equal(put.kind, 'PUT');
+    if (put.kind !== 'PUT') throw new Error('unreachable');
+    assert.equal(bytes.toString('utf8', put.keyStart, put.keyEnd), 'k');
+    assert.equal(bytes.toString('utf8', put.valueStart, put.valueEnd), 'v v');
+    assert.deepEqual(parseCommand(bytes, 0, 5), { kind: 'GET', keyStart: 4, keyEnd: 5 });
+    assert.equal(parseCommand(bytes, 19, 22).kind, 'error', 'DEL without its key');
+    assert.equal(parseCommand(bytes, 5, 5).kind, 'blank');
+  });
+
   test('command words are case-insensitive', () => {
     for (const word of ['get', 'GET', 'Get', 'gEt']) assert.equal(parse(`${word} a`).kind, 'GET');
     for (const word of ['start', 'Start', 'START']) assert.equal(parse(word).kind, 'START');

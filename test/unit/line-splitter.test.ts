@@ -13,7 +13,7 @@ function drain(splitter: LineSplitter): Array<string | typeof lineTooLong> {
 }
 
 function show(line: SplitLine): string | typeof lineTooLong {
-  return line === lineTooLong ? lineTooLong : line.toString('utf8');
+  return line === lineTooLong ? lineTooLong : line.bytes.toString('utf8', line.start, line.end);
 }
 
 function feedInPieces(input: Buffer, cuts: number[], lineBytesMax: number) {
