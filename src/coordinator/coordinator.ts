@@ -163,11 +163,10 @@ export class Coordinator {
       locks: this.locks,
       shards: this.shards,
       done: (outcome) => {
-        slot.resolve(
-          outcome.applied
-            ? okReplyBytes
-            : errorReplyBytes(messages.commitShardFailed(outcome.failedShard)),
-        );
+        const reply = outcome.applied
+          ? okReplyBytes
+          : errorReplyBytes(messages.commitShardFailed(outcome.failedShard));
+        slot.resolve(reply, 0, reply.length);
         session.resume();
       },
     });

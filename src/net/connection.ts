@@ -28,9 +28,6 @@ import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply
 import { ReplyQueue } from './reply-queue.js';
 import { endAndRelease } from './socket-close.js';
 
-/** Replies up to this many bytes in all are joined into one buffer before they are written. */
-const concatBytesMax = 64 * 1024;
-
 export interface ConnectionOptions {
   id: number;
   socket: Socket;
@@ -207,10 +204,8 @@ export class Connection implements ClientSession {
     // say so when the soft limit is below the socket's high-water mark (16 KiB).
     const overSoftLimit = socket.writableLength + totalBytes > this.config.clientOutputSoftBytes;
     const flushed = overSoftLimit ? this.onFlushed : undefined;
-    if (chunks.length === 1 || totalBytes <= concatBytesMax) {
-      // Small replies: one copy into one buffer is cheaper than a write call each.
-      const data = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
-      socket.write(data, flushed);
+    if (chunks.length === 1) {
+      socket.write(chunks[0] as Uint8Array, flushed);
     } else {
       // Large replies go out as they are, in one writev (bench/run.ts --full, 64 KiB values).
       socket.cork();

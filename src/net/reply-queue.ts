@@ -6,14 +6,21 @@
  * tick, so a pipelined burst costs one socket write.
  */
 
+import { copyRange } from '../protocol/byte-ranges.js';
 import { errorReplyBytes } from '../protocol/reply-format.js';
 import type { OpSink } from '../shards/batch-builder.js';
 
 /** Ready replies held back while a later one is owed; past this they are written at once. */
 const heldReplyBytesMax = 64 * 1024;
+/** Ready replies up to this many bytes in all are joined into one buffer for one write call;
+ * larger runs go out as they are, in one writev (bench/run.ts --full, 64 KiB values). */
+const joinedReplyBytesMax = 64 * 1024;
 
 export class ReplySlot implements OpSink {
+  /** The reply is `bytes[start, end)` once known; null until then. */
   bytes: Uint8Array | null = null;
+  start = 0;
+  end = 0;
   /** Bytes this reply may take once its shard formats it (see expectedBytesPending). */
   expectedBytes = 0;
   private readonly queue: ReplyQueue;
@@ -22,13 +29,16 @@ export class ReplySlot implements OpSink {
     this.queue = queue;
   }
 
-  resolve(reply: Uint8Array): void {
-    this.bytes = reply;
+  resolve(bytes: Uint8Array, start: number, end: number): void {
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
     this.queue.scheduleFlush();
   }
 
   reject(message: string): void {
-    this.resolve(errorReplyBytes(message));
+    const reply = errorReplyBytes(message);
+    this.resolve(reply, 0, reply.length);
   }
 }
 
@@ -43,7 +53,7 @@ export class ReplyQueue {
   private readonly write: (chunks: Uint8Array[]) => void;
   private readonly flushNow = () => this.flush();
 
-  /** `write` gets each run of ready replies, in order. */
+  /** `write` gets each run of ready replies, in order: one buffer when they were joined. */
   constructor(write: (chunks: Uint8Array[]) => void) {
     this.write = write;
   }
@@ -96,18 +106,25 @@ export class ReplyQueue {
   private flush(): void {
     this.flushScheduled = false;
     if (this.shouldHold()) return;
-    const ready: Uint8Array[] = [];
-    while (this.head < this.slots.length) {
-      const slot = this.slots[this.head] as ReplySlot | Uint8Array;
-      if (slot instanceof ReplySlot) {
-        if (slot.bytes === null) break;
-        ready.push(slot.bytes);
+    let readyEnd = this.head;
+    let readyBytes = 0;
+    for (; readyEnd < this.slots.length; readyEnd++) {
+      const slot = this.slots[readyEnd] as ReplySlot | Uint8Array;
+      if (!(slot instanceof ReplySlot)) {
+        readyBytes += slot.length;
+      } else if (slot.bytes !== null) {
+        readyBytes += slot.end - slot.start;
         this.expectedBytes -= slot.expectedBytes;
       } else {
-        ready.push(slot);
+        break;
       }
-      this.head++;
     }
+    if (readyEnd === this.head) return;
+    const chunks =
+      readyBytes <= joinedReplyBytesMax
+        ? [this.joined(this.head, readyEnd, readyBytes)]
+        : this.views(this.head, readyEnd);
+    this.head = readyEnd;
     if (this.head === this.slots.length) {
       this.slots = [];
       this.head = 0;
@@ -115,7 +132,40 @@ export class ReplyQueue {
       this.slots = this.slots.slice(this.head);
       this.head = 0;
     }
-    if (ready.length > 0) this.write(ready);
+    this.write(chunks);
+  }
+
+  /** The ready replies `slots[from, to)` in one buffer of `bytes` bytes (a lone reply as it
+   * is). */
+  private joined(from: number, to: number, bytes: number): Uint8Array {
+    if (to === from + 1) return this.views(from, to)[0] as Uint8Array;
+    const joined = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = from; i < to; i++) {
+      const slot = this.slots[i] as ReplySlot | Uint8Array;
+      if (slot instanceof ReplySlot) {
+        copyRange(slot.bytes as Uint8Array, slot.start, slot.end, joined, at);
+        at += slot.end - slot.start;
+      } else {
+        copyRange(slot, 0, slot.length, joined, at);
+        at += slot.length;
+      }
+    }
+    return joined;
+  }
+
+  /** The ready replies `slots[from, to)`, each as a view of its own. */
+  private views(from: number, to: number): Uint8Array[] {
+    const views: Uint8Array[] = [];
+    for (let i = from; i < to; i++) {
+      const slot = this.slots[i] as ReplySlot | Uint8Array;
+      views.push(
+        slot instanceof ReplySlot
+          ? (slot.bytes as Uint8Array).subarray(slot.start, slot.end)
+          : slot,
+      );
+    }
+    return views;
   }
 
   /** True when some reply is still owed and the ready ones before it are small. */
@@ -123,9 +173,13 @@ export class ReplyQueue {
     let heldBytes = 0;
     for (let i = this.head; i < this.slots.length; i++) {
       const slot = this.slots[i] as ReplySlot | Uint8Array;
-      const bytes = slot instanceof ReplySlot ? slot.bytes : slot;
-      if (bytes === null) return true;
-      heldBytes += bytes.length;
+      if (!(slot instanceof ReplySlot)) {
+        heldBytes += slot.length;
+      } else if (slot.bytes === null) {
+        return true;
+      } else {
+        heldBytes += slot.end - slot.start;
+      }
       if (heldBytes >= heldReplyBytesMax) return false;
     }
     return false;

@@ -313,7 +313,7 @@ function deliver(replies: ReplyView, sinks: Array<OpSink | null>): void {
   let start = 0;
   for (let i = 0; i < sinks.length; i++) {
     const end = ends[i] as number;
-    sinks[i]?.resolve(bytes.subarray(start, end));
+    sinks[i]?.resolve(bytes, start, end);
     start = end;
   }
 }
