@@ -1,8 +1,8 @@
 /**
  * One COMMIT, as two-phase locking across shards:
  *
- * 1. Lock the stripe of every key of the write set, one by one, in the global order (shard,
- *    then stripe); a stripe another commit holds is waited for (lock-table.ts).
+ * 1. Lock every key of the write set, one by one, in the global order (shard, stripe, key
+ *    bytes); a key another commit holds is waited for (lock-table.ts).
  * 2. Send each shard its part, all in the same event-loop turn. A shard records the previous
  *    value of each key it writes (its undo record) before writing.
  * 3. When every shard has acknowledged: the commit is done. The shards drop their undo records
@@ -31,24 +31,13 @@ export interface CommitRequest {
 }
 
 export function runCommit(request: CommitRequest): void {
-  const { txId, locks } = request;
-  const stripes = distinctStripes(request.writes);
-  locks.acquireAll(txId, stripes, () => {
+  const { txId, writes, locks } = request;
+  locks.acquireAll(txId, writes, () => {
     applyParts(request, (outcome) => {
-      locks.releaseAll(txId, stripes);
+      locks.releaseAll(txId, writes);
       request.done(outcome);
     });
   });
-}
-
-/** Each stripe of the write set once, in lock order: writes that share one are adjacent. */
-function distinctStripes(writes: readonly BufferedWrite[]): number[] {
-  const stripes: number[] = [];
-  for (let i = 0; i < writes.length; i++) {
-    const stripe = (writes[i] as BufferedWrite).stripe;
-    if (i === 0 || stripe !== stripes[stripes.length - 1]) stripes.push(stripe);
-  }
-  return stripes;
 }
 
 /** Sends each shard its part: the writes are grouped by shard already (lock order). */

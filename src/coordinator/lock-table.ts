@@ -3,105 +3,120 @@
  * what reaches the shards, so a lock here keeps every other client away from a key on every
  * shard.
  *
- * Keys are locked by stripe: a key's stripe is the low bits of its hash (ShardRouter), and
- * locking a stripe locks every key in it. Two keys that share a stripe only ever make one
- * wait for the other a little longer; nothing is missed, because a key is always behind the
- * same stripe. With 65,536 stripes and a few hundred locks held at a time, a key hits a stripe
- * locked for another key about 0.3 % of the time. In exchange a lock is a slot in a typed
- * array: no key string, no Map entry made and deleted per key per commit, which cost 12 % of
- * the main thread's JavaScript time in the transaction mix (--cpu-prof, bench/run.ts --tx 4).
+ * - A commit locks every key of its write set, one at a time, in one global order (shard,
+ *   stripe, key bytes: Transaction.writesInLockOrder), so two commits can never wait on each
+ *   other in a cycle.
+ * - A single command on a locked key waits behind the lock, in arrival order with any commits
+ *   queued there, so no client reads a key between a commit's lock and its release.
+ * - Only the same key makes anyone wait: commits on disjoint keys never wait for each other
+ *   (SPEC.md section 4). A client idling inside an open transaction holds no lock: locks exist
+ *   only while a COMMIT is in flight.
  *
- * - A commit locks the stripes of its write set, one at a time, in one global order (ShardRouter
- *   makes the lock order: shard, then stripe), so two commits can never wait on each other in
- *   a cycle.
- * - A single command on a locked stripe waits behind the lock, in arrival order with any
- *   commits queued there, so no client reads a key between a commit's lock and its release.
- * - A client idling inside an open transaction holds no lock: locks exist only while a COMMIT
- *   is in flight.
+ * Locks are filed by stripe, the low bits of the key's hash (ShardRouter): a stripe is a slot
+ * of a typed array holding the commit that locked a key there, beside that key. Only a stripe
+ * where two keys are locked at once keeps a list. So the usual lock is two array writes, and a
+ * command whose stripe is free never makes the key's string: filing locks in a Map by key
+ * string, entries made and deleted per key per commit, cost 12 % of the main thread's
+ * JavaScript time in the transaction mix (--cpu-prof, bench/run.ts --tx 4).
  */
 
 /** How many stripes there are: a power of two, the mask below keeps that many hash bits. */
 export const lockStripeCount = 1 << 16;
 export const lockStripeMask = lockStripeCount - 1;
 
+/** A key to lock: its stripe and its bytes as a latin1 string (one character a byte). */
+export interface LockKey {
+  readonly stripe: number;
+  readonly keyId: string;
+}
+
 type Waiter =
   | { kind: 'commit'; txId: number; grant: () => void }
   | { kind: 'command'; run: () => void };
 
+interface Holder {
+  txId: number;
+  keyId: string;
+}
+
+/** `owners` values besides a transaction id (ids are 1 .. 2^31 - 1, see Coordinator). */
+const free = 0;
+const sharedStripe = -1;
+
 export class LockTable {
-  /** The transaction holding each stripe; 0 when it is free (transaction ids start at 1 and
-   * stay below 2^31, see Coordinator). */
+  /** Per stripe: free, the one transaction holding a key there, or sharedStripe. */
   private readonly owners = new Int32Array(lockStripeCount);
-  /** Who waits for a held stripe, in arrival order; only stripes someone waits for. */
-  private readonly waiters = new Map<number, Waiter[]>();
+  /** Per stripe held by one transaction: the key it holds there. */
+  private readonly soleKeys: Array<string | null> = new Array(lockStripeCount).fill(null);
+  /** Stripes where two or more keys are locked: who holds which. */
+  private readonly sharedHolders = new Map<number, Holder[]>();
+  /** Who waits for a locked key, in arrival order; only keys someone waits for. */
+  private readonly waiters = new Map<string, Waiter[]>();
   private held = 0;
 
-  /** Stripes locked right now (zero whenever no commit is in flight). */
+  /** Keys locked right now (zero whenever no commit is in flight). */
   get size(): number {
     return this.held;
   }
 
-  isLocked(stripe: number): boolean {
-    return this.owners[stripe] !== 0;
+  /** False when no key of `stripe` is locked: a command there need not name its key. */
+  isStripeHeld(stripe: number): boolean {
+    return this.owners[stripe] !== free;
   }
 
-  /** Runs `run` once the stripe is free; it must not check the lock again, its turn has come. */
-  waitUntilFree(stripe: number, run: () => void): void {
-    if (this.owners[stripe] === 0) {
+  isLocked(key: LockKey): boolean {
+    return this.holderOf(key.stripe, key.keyId) !== free;
+  }
+
+  /** Runs `run` once the key is free; it must not check the lock again, its turn has come. */
+  waitUntilFree(key: LockKey, run: () => void): void {
+    if (this.holderOf(key.stripe, key.keyId) === free) {
       run();
       return;
     }
-    this.enqueue(stripe, { kind: 'command', run });
+    this.enqueue(key.keyId, { kind: 'command', run });
   }
 
-  /** Locks `stripes` (distinct, in the global lock order) for `txId`, one by one, waiting
-   * where one is held, then calls `granted`. */
-  acquireAll(txId: number, stripes: readonly number[], granted: () => void): void {
-    this.acquireFrom(txId, stripes, 0, granted);
+  /** Locks `keys` (distinct, in the global lock order) for `txId`, one by one, waiting where
+   * one is held, then calls `granted`. */
+  acquireAll(txId: number, keys: readonly LockKey[], granted: () => void): void {
+    this.acquireFrom(txId, keys, 0, granted);
   }
 
-  /** Releases the commit's locks. Commands queued on a stripe run first, in order, up to the
-   * next queued commit, which then owns the stripe. */
-  releaseAll(txId: number, stripes: readonly number[]): void {
-    for (const stripe of stripes) this.release(txId, stripe);
+  /** Releases the commit's locks. Commands queued on a key run first, in order, up to the
+   * next queued commit, which then owns the key. */
+  releaseAll(txId: number, keys: readonly LockKey[]): void {
+    for (const key of keys) this.release(txId, key.stripe, key.keyId);
   }
 
   private acquireFrom(
     txId: number,
-    stripes: readonly number[],
+    keys: readonly LockKey[],
     from: number,
     granted: () => void,
   ): void {
-    for (let next = from; next < stripes.length; next++) {
-      const stripe = stripes[next] as number;
-      const owner = this.owners[stripe];
-      if (owner === 0) {
-        this.owners[stripe] = txId;
-        this.held++;
+    for (let next = from; next < keys.length; next++) {
+      const { stripe, keyId } = keys[next] as LockKey;
+      const holder = this.holderOf(stripe, keyId);
+      if (holder === free) {
+        this.take(stripe, keyId, txId);
         continue;
       }
-      if (owner === txId) throw new Error(`commit ${txId} locked stripe ${stripe} twice`);
-      const grant = () => this.acquireFrom(txId, stripes, next + 1, granted);
-      this.enqueue(stripe, { kind: 'commit', txId, grant });
+      if (holder === txId) throw new Error(`commit ${txId} locked ${keyId} twice`);
+      const grant = () => this.acquireFrom(txId, keys, next + 1, granted);
+      this.enqueue(keyId, { kind: 'commit', txId, grant });
       return;
     }
     granted();
   }
 
-  private enqueue(stripe: number, waiter: Waiter): void {
-    const queue = this.waiters.get(stripe);
-    if (queue === undefined) this.waiters.set(stripe, [waiter]);
-    else queue.push(waiter);
-  }
-
-  private release(txId: number, stripe: number): void {
-    if (this.owners[stripe] !== txId) {
-      throw new Error(`commit ${txId} released stripe ${stripe}, which it does not hold`);
+  private release(txId: number, stripe: number, keyId: string): void {
+    if (this.holderOf(stripe, keyId) !== txId) {
+      throw new Error(`commit ${txId} released ${keyId}, which it does not hold`);
     }
-    const queue = this.waiters.get(stripe);
+    const queue = this.waiters.get(keyId);
     if (queue === undefined) {
-      this.owners[stripe] = 0;
-      this.held--;
+      this.drop(stripe, keyId);
       return;
     }
     const ready: Array<() => void> = [];
@@ -110,15 +125,74 @@ export class LockTable {
       ready.push(nextOwner.run);
       nextOwner = queue.shift();
     }
-    if (queue.length === 0) this.waiters.delete(stripe);
-    if (nextOwner === undefined) {
-      this.owners[stripe] = 0;
-      this.held--;
-    } else {
-      // The stripe passes straight to the next commit: it stays held.
-      this.owners[stripe] = nextOwner.txId;
-    }
+    if (queue.length === 0) this.waiters.delete(keyId);
+    if (nextOwner === undefined) this.drop(stripe, keyId);
+    else this.handOver(stripe, keyId, nextOwner.txId);
     for (const run of ready) run();
     if (nextOwner !== undefined) nextOwner.grant();
+  }
+
+  /** The transaction holding `keyId`, or free. */
+  private holderOf(stripe: number, keyId: string): number {
+    const owner = this.owners[stripe] as number;
+    if (owner === free) return free;
+    if (owner !== sharedStripe) return this.soleKeys[stripe] === keyId ? owner : free;
+    for (const holder of this.sharedHolders.get(stripe) as Holder[]) {
+      if (holder.keyId === keyId) return holder.txId;
+    }
+    return free;
+  }
+
+  private take(stripe: number, keyId: string, txId: number): void {
+    this.held++;
+    const owner = this.owners[stripe] as number;
+    if (owner === free) {
+      this.owners[stripe] = txId;
+      this.soleKeys[stripe] = keyId;
+    } else if (owner !== sharedStripe) {
+      const sole: Holder = { txId: owner, keyId: this.soleKeys[stripe] as string };
+      this.sharedHolders.set(stripe, [sole, { txId, keyId }]);
+      this.owners[stripe] = sharedStripe;
+      this.soleKeys[stripe] = null;
+    } else {
+      (this.sharedHolders.get(stripe) as Holder[]).push({ txId, keyId });
+    }
+  }
+
+  private drop(stripe: number, keyId: string): void {
+    this.held--;
+    if (this.owners[stripe] !== sharedStripe) {
+      this.owners[stripe] = free;
+      this.soleKeys[stripe] = null;
+      return;
+    }
+    const holders = (this.sharedHolders.get(stripe) as Holder[]).filter(
+      (holder) => holder.keyId !== keyId,
+    );
+    if (holders.length > 1) {
+      this.sharedHolders.set(stripe, holders);
+      return;
+    }
+    const last = holders[0] as Holder;
+    this.sharedHolders.delete(stripe);
+    this.owners[stripe] = last.txId;
+    this.soleKeys[stripe] = last.keyId;
+  }
+
+  /** The key passes straight to the next queued commit: it stays locked. */
+  private handOver(stripe: number, keyId: string, txId: number): void {
+    if (this.owners[stripe] !== sharedStripe) {
+      this.owners[stripe] = txId;
+      return;
+    }
+    for (const holder of this.sharedHolders.get(stripe) as Holder[]) {
+      if (holder.keyId === keyId) holder.txId = txId;
+    }
+  }
+
+  private enqueue(keyId: string, waiter: Waiter): void {
+    const queue = this.waiters.get(keyId);
+    if (queue === undefined) this.waiters.set(keyId, [waiter]);
+    else queue.push(waiter);
   }
 }

@@ -56,10 +56,15 @@ export class Transaction {
     return this.bufferedBytes;
   }
 
-  /** The write set in the global lock order (shard, then stripe: ShardRouter): writes to one
-   * shard are next to each other, and so are writes whose keys share a stripe. */
+  /** The write set in the global lock order: shard, stripe (ShardRouter: the stripe decides
+   * the shard), then key bytes. Writes to one shard are next to each other. */
   writesInLockOrder(): BufferedWrite[] {
-    return [...this.writes.values()].sort((x, y) => x.shard - y.shard || x.stripe - y.stripe);
+    return [...this.writes.values()].sort(
+      (x, y) =>
+        x.shard - y.shard ||
+        x.stripe - y.stripe ||
+        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
+    );
   }
 }
 

@@ -68,6 +68,9 @@ export class LineSplitter {
   /** The next complete line, `lineTooLong` once for an over-long line, or null for "need more
    * bytes". */
   next(): SplitLine | null {
+    // The previous line was handled: its bytes (a packet, or a joined long line) must not stay
+    // pinned by an idle connection.
+    this.line.bytes = emptyBytes;
     for (;;) {
       if (this.head === null) {
         const chunk = this.received.shift();
@@ -129,20 +132,23 @@ export class LineSplitter {
 
   /** The line that ends with `bytes[start, end)`, joined with its earlier pieces if any. */
   private finishLine(bytes: Buffer, start: number, end: number): SplitLine {
-    const line = this.line;
+    let lineBytes = bytes;
+    let lineStart = start;
+    let lineEnd = end;
     if (this.partial.length > 0) {
       this.partial.push(bytes.subarray(start, end));
-      line.bytes = Buffer.concat(this.partial, this.partialBytes + end - start);
-      line.start = 0;
-      line.end = line.bytes.length;
+      lineBytes = Buffer.concat(this.partial, this.partialBytes + end - start);
+      lineStart = 0;
+      lineEnd = lineBytes.length;
       this.partial = [];
       this.partialBytes = 0;
-    } else {
-      line.bytes = bytes;
-      line.start = start;
-      line.end = end;
     }
-    if (line.end > line.start && line.bytes[line.end - 1] === carriageReturn) line.end--;
-    return line.end - line.start > this.lineBytesMax ? lineTooLong : line;
+    if (lineEnd > lineStart && lineBytes[lineEnd - 1] === carriageReturn) lineEnd--;
+    if (lineEnd - lineStart > this.lineBytesMax) return lineTooLong;
+    const line = this.line;
+    line.bytes = lineBytes;
+    line.start = lineStart;
+    line.end = lineEnd;
+    return line;
   }
 }

@@ -126,8 +126,10 @@ export class ShardHandle {
    * batch goes first). */
   batchFor(requestBytes: number, replyBytes: number): BatchBuilder {
     const open = this.open;
+    // A batch of riders only (carrying no bytes) is not closed: it would wait for its timer
+    // and hold up the batch behind it.
     if (
-      !open.isEmpty &&
+      open.isDue &&
       (open.requestBytes + requestBytes > batchRequestBytesMax ||
         open.replyBytesBound + replyBytes > batchReplyBytesMax)
     ) {

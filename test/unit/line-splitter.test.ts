@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { LineSplitter, lineTooLong, type SplitLine } from '../../src/protocol/line-splitter.js';
 
 function drain(splitter: LineSplitter): Array<string | typeof lineTooLong> {
@@ -94,4 +96,22 @@ test('an unterminated line is reported at its first byte over the limit', () => 
   assert.deepEqual(drain(withCr), []);
   withCr.push(Buffer.from('\nnext\n'));
   assert.deepEqual(drain(withCr), ['12345678', 'next']);
+});
+
+test('a handled line is not kept: an idle connection pins no packet', async () => {
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  const splitter = new LineSplitter(4 * 1024 * 1024);
+  let packet: Buffer | null = Buffer.from(`PUT k ${'v'.repeat(1024 * 1024)}\n`);
+  const packetRef = new WeakRef(packet.buffer);
+  splitter.push(packet);
+  packet = null;
+  const line = splitter.next();
+  assert.ok(line !== null && line !== lineTooLong);
+  assert.equal(line.end - line.start, 6 + 1024 * 1024);
+  assert.equal(splitter.next(), null);
+  // A WeakRef's target stays alive until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  assert.equal(packetRef.deref(), undefined, 'the packet is still referenced');
 });
