@@ -9,6 +9,7 @@ import { errorReplyText } from '../../src/protocol/reply-format.js';
 import { Client, sleep } from '../support/client.js';
 import { pick, seededRandom } from '../support/random.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
+import { keysSharingAStripe } from '../support/shard-keys.js';
 
 const ok = '{"status": "Ok"}';
 const notFound = { status: 'Error', mesg: 'Key not found!' };
@@ -282,5 +283,26 @@ describe('transactions', () => {
     );
     await sleep(200);
     assert.equal(await locksHeld(server.port), '0');
+  });
+
+  test('commits on different keys that share a lock stripe do not wait for each other', async () => {
+    const { keys, shard } = await keysSharingAStripe(4, 'stripe');
+    // While the shard is stalled, a commit holds its key's lock until the shard answers.
+    const staller = await Client.connect(server.port);
+    staller.write(`DEBUG STALL-SHARD ${shard} 1500\n`);
+    const writers = await Promise.all(keys.map(() => Client.connect(server.port)));
+    writers.forEach((writer, i) => writer.write(`START\nPUT ${keys[i]} v${i}\nCOMMIT\n`));
+    let mostHeld = 0;
+    for (let waited = 0; waited < 1200 && mostHeld < 2; waited += 50) {
+      mostHeld = Math.max(mostHeld, Number(await locksHeld(server.port)));
+      await sleep(50);
+    }
+    assert.equal(mostHeld, 2, "the second commit waited for the first one's lock");
+    for (const writer of writers) assert.deepEqual(await writer.readLines(3), [ok, ok, ok]);
+    assert.deepEqual(await staller.readLines(1), [ok]);
+    for (const [i, key] of keys.entries()) {
+      assert.deepEqual(await staller.call(`GET ${key}`), { status: 'Ok', result: `v${i}` });
+    }
+    for (const client of [staller, ...writers]) client.close();
   });
 });

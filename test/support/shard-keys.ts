@@ -19,3 +19,21 @@ export async function keysOnShard(
   }
   return keys;
 }
+
+/** Two keys whose locks are filed in the same stripe (so they also live on one shard), and
+ * that shard. */
+export async function keysSharingAStripe(
+  shardCount: number,
+  prefix: string,
+): Promise<{ keys: [string, string]; shard: number }> {
+  const router = await ShardRouter.create(shardCount);
+  const firstKeyOfStripe = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const key = `${prefix}-${i}`;
+    const bytes = Buffer.from(key);
+    const stripe = router.stripeOf(bytes, 0, bytes.length);
+    const first = firstKeyOfStripe.get(stripe);
+    if (first !== undefined) return { keys: [first, key], shard: router.shardOfStripe(stripe) };
+    firstKeyOfStripe.set(stripe, key);
+  }
+}
