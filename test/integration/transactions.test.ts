@@ -291,7 +291,9 @@ describe('transactions', () => {
     const staller = await Client.connect(server.port);
     staller.write(`DEBUG STALL-SHARD ${shard} 1500\n`);
     const writers = await Promise.all(keys.map(() => Client.connect(server.port)));
-    writers.forEach((writer, i) => writer.write(`START\nPUT ${keys[i]} v${i}\nCOMMIT\n`));
+    for (const [i, writer] of writers.entries()) {
+      writer.write(`START\nPUT ${keys[i]} v${i}\nCOMMIT\n`);
+    }
     let mostHeld = 0;
     for (let waited = 0; waited < 1200 && mostHeld < 2; waited += 50) {
       mostHeld = Math.max(mostHeld, Number(await locksHeld(server.port)));
