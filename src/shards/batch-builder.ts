@@ -36,7 +36,7 @@ export class BatchBuilder {
   private byteCount = 0;
   /** The largest reply a value PUT in this batch could make, in bytes (ShardHandle's bound). */
   largestValueBytes = 0;
-  /** What this batch's GETs may reply, in bytes, at their bound (ShardHandle.batchForGet). */
+  /** What this batch's GETs may reply, in bytes, at their bound (ShardHandle.batchFor). */
   replyBytesBound = 0;
   /** One entry per row; null for rows whose reply nobody awaits. */
   private sinks: Array<OpSink | null> = [];

@@ -60,7 +60,7 @@ export class ShardHandle {
   readonly index: number;
   /** Gathers this turn's operations; the coordinator adds to it directly. */
   private open = new BatchBuilder();
-  /** Batches closed before their turn to go (batchForGet), oldest first; sent before `open`. */
+  /** Batches closed before their turn to go (batchFor), oldest first; sent before `open`. */
   private readonly closed: BatchBuilder[] = [];
   private failures = 0;
   /** The shard's bound on its largest value, from its last answer. */
