@@ -154,8 +154,8 @@ export const optionSpecs: readonly OptionSpec[] = [
     max: 1024 * mib,
     defaultValue: () => 64 * mib,
     description:
-      'Key and value bytes one transaction may buffer (at most --max-memory). The write that ' +
-      'would pass it gets an Error; the transaction stays open with what it had.',
+      'Key and value bytes one transaction may buffer (at most --max-memory and 1gb). The write ' +
+      'that would pass it gets an Error; the transaction stays open with what it had.',
   },
   {
     key: 'clientOutputSoftBytes',
