@@ -45,12 +45,8 @@ function applyParts(request: CommitRequest, finished: (outcome: CommitOutcome) =
   const { writes } = request;
   const applied: number[] = [];
   let failedShard = -1;
-  let unanswered = 1;
-  for (let i = 1; i < writes.length; i++) {
-    if ((writes[i] as BufferedWrite).shard !== (writes[i - 1] as BufferedWrite).shard) {
-      unanswered++;
-    }
-  }
+  let unanswered = 0;
+  for (let from = 0; from < writes.length; from = partEnd(writes, from)) unanswered++;
   const partAnswered = (shard: number, ok: boolean) => {
     if (ok) applied.push(shard);
     else if (failedShard === -1) failedShard = shard;
@@ -62,16 +58,19 @@ function applyParts(request: CommitRequest, finished: (outcome: CommitOutcome) =
       undo(request, applied, () => finished({ applied: false, failedShard }));
     }
   };
-  let from = 0;
-  for (let i = 1; i <= writes.length; i++) {
-    if (
-      i === writes.length ||
-      (writes[i] as BufferedWrite).shard !== (writes[from] as BufferedWrite).shard
-    ) {
-      sendPart(request, from, i, partAnswered);
-      from = i;
-    }
+  for (let from = 0; from < writes.length; ) {
+    const to = partEnd(writes, from);
+    sendPart(request, from, to, partAnswered);
+    from = to;
   }
+}
+
+/** Where the part that starts at `writes[from]` ends: the first write to another shard. */
+function partEnd(writes: readonly BufferedWrite[], from: number): number {
+  const shard = (writes[from] as BufferedWrite).shard;
+  let to = from + 1;
+  while (to < writes.length && (writes[to] as BufferedWrite).shard === shard) to++;
+  return to;
 }
 
 /** Sends one shard its part of the commit, `writes[from, to)`: a txApply row, then one row

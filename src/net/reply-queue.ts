@@ -138,7 +138,7 @@ export class ReplyQueue {
   /** The ready replies `slots[from, to)` in one buffer of `bytes` bytes (a lone reply as it
    * is). */
   private joined(from: number, to: number, bytes: number): Uint8Array {
-    if (to === from + 1) return this.views(from, to)[0] as Uint8Array;
+    if (to === from + 1) return viewOf(this.slots[from] as ReplySlot | Uint8Array);
     const joined = Buffer.allocUnsafe(bytes);
     let at = 0;
     for (let i = from; i < to; i++) {
@@ -157,14 +157,7 @@ export class ReplyQueue {
   /** The ready replies `slots[from, to)`, each as a view of its own. */
   private views(from: number, to: number): Uint8Array[] {
     const views: Uint8Array[] = [];
-    for (let i = from; i < to; i++) {
-      const slot = this.slots[i] as ReplySlot | Uint8Array;
-      views.push(
-        slot instanceof ReplySlot
-          ? (slot.bytes as Uint8Array).subarray(slot.start, slot.end)
-          : slot,
-      );
-    }
+    for (let i = from; i < to; i++) views.push(viewOf(this.slots[i] as ReplySlot | Uint8Array));
     return views;
   }
 
@@ -184,4 +177,11 @@ export class ReplyQueue {
     }
     return false;
   }
+}
+
+/** A ready reply as bytes of its own (a view of its batch's reply buffer). */
+function viewOf(slot: ReplySlot | Uint8Array): Uint8Array {
+  return slot instanceof ReplySlot
+    ? (slot.bytes as Uint8Array).subarray(slot.start, slot.end)
+    : slot;
 }

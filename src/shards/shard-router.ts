@@ -35,8 +35,4 @@ export class ShardRouter {
   shardOfStripe(stripe: number): number {
     return stripe % this.shardCount;
   }
-
-  shardOf(bytes: Uint8Array, start: number, end: number): number {
-    return this.shardOfStripe(this.stripeOf(bytes, start, end));
-  }
 }

@@ -15,7 +15,7 @@ export async function keysOnShard(
   for (let i = 0; keys.length < count; i++) {
     const key = `${prefix}-${i}`;
     const bytes = Buffer.from(key);
-    if (router.shardOf(bytes, 0, bytes.length) === shard) keys.push(key);
+    if (router.shardOfStripe(router.stripeOf(bytes, 0, bytes.length)) === shard) keys.push(key);
   }
   return keys;
 }
