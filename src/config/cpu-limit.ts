@@ -8,16 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
-export interface CoreLimit {
-  cores: number;
-  source: 'cgroup' | 'cpus';
-}
-
-export function usableCores(): CoreLimit {
+export function usableCores(): number {
   const cpus = availableParallelism();
   const quota = readQuotaCores();
-  if (quota !== null && quota < cpus) return { cores: quota, source: 'cgroup' };
-  return { cores: cpus, source: 'cpus' };
+  return quota !== null && quota < cpus ? quota : cpus;
 }
 
 /** cgroup v2 first (current Docker), then v1; null where there is no quota. */

@@ -85,7 +85,7 @@ export const optionSpecs: readonly OptionSpec[] = [
     kind: 'integer',
     min: 1,
     max: shardsMax,
-    defaultValue: () => usableCores().cores,
+    defaultValue: () => usableCores(),
     defaultText: "one per core (of the container's CPU quota, if any)",
     description: 'Worker threads that each own a part of the keys. More than cores is slower.',
   },

@@ -18,6 +18,6 @@ test('a cgroup v1 quota of -1 is none', () => {
 });
 
 test('usable cores never exceed the CPUs this process may run on', () => {
-  const limit = usableCores();
-  assert.ok(limit.cores >= 1 && limit.cores <= availableParallelism(), String(limit.cores));
+  const cores = usableCores();
+  assert.ok(cores >= 1 && cores <= availableParallelism(), String(cores));
 });
