@@ -60,13 +60,13 @@ export class ReplyWriter {
   writePlainResult(value: string): void {
     const prefix = plainResultPrefixBytes;
     const suffix = plainResultSuffixBytes;
-    // A UTF-16 code unit becomes at most 3 UTF-8 bytes.
-    this.reserve(prefix.length + value.length * 3 + suffix.length);
+    // Values are byte strings (shard-store.ts): one byte a character.
+    this.reserve(prefix.length + value.length + suffix.length);
     const bytes = this.target.bytes;
     let at = this.start + this.length;
     bytes.set(prefix, at);
     at += prefix.length;
-    at += bytes.write(value, at, 'utf8');
+    at += bytes.write(value, at, 'latin1');
     bytes.set(suffix, at);
     this.length = at + suffix.length - this.start;
     this.endReply();
@@ -75,6 +75,18 @@ export class ReplyWriter {
   /** An operation that only acknowledges (a commit's write) gets an empty reply. */
   writeEmpty(): void {
     this.endReply();
+  }
+
+  /** Adds `text` to the reply being built (one byte a character: latin1 holds byte strings
+   * and ASCII alike); `endReply` closes it. For replies built in pieces (RESP). */
+  append(text: string): void {
+    this.reserve(text.length);
+    this.length += this.target.bytes.write(text, this.start + this.length, 'latin1');
+  }
+
+  /** Closes the reply built with `append`. */
+  endReply(): void {
+    writeReplyEnd(this.target, this.count++, this.length);
   }
 
   /** Completes the header; returns the replies in a buffer of their own when they did not fit
@@ -88,10 +100,6 @@ export class ReplyWriter {
     own.set(this.target.bytes.subarray(0, used));
     if (this.target.size > spillBytesKeptMax) this.spill = null;
     return own.buffer;
-  }
-
-  private endReply(): void {
-    writeReplyEnd(this.target, this.count++, this.length);
   }
 
   private reserve(extraBytes: number): void {

@@ -13,7 +13,8 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { MessagePort } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import type { CommandCode } from '../src/commands/command-codes.js';
 import { isUtf8Range } from '../src/protocol/byte-ranges.js';
 import { messages } from '../src/protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
@@ -25,14 +26,39 @@ import {
   seqOf,
   slotIndexOf,
 } from '../src/shards/batch-slots.js';
-import { OpCode, opFieldCount, type ShardAttachRequest } from '../src/shards/shard-messages.js';
+import {
+  commandCodeMask,
+  commandResp3Flag,
+  OpCode,
+  opFieldCount,
+  type ShardAttachRequest,
+  type ShardWorkerData,
+} from '../src/shards/shard-messages.js';
+import { CommandExecutor } from './command-executor.js';
 import { ReplyWriter } from './reply-writer.js';
-import { ShardStore } from './shard-store.js';
+import { RespOut } from './resp-out.js';
+import { ShardStore, ValueForm } from './shard-store.js';
 
+const { valueBytesMax } = workerData as ShardWorkerData;
 const store = new ShardStore();
 const replies = new ReplyWriter();
+const respOut = new RespOut(replies);
+const executor = new CommandExecutor(store, valueBytesMax);
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
+const binaryValueReply = errorReplyBytes(messages.binaryValue);
+/** Arguments of the command being run, reused: a command's strings live only while it runs. */
+const commandArgs: string[] = [];
+
+/** Active expiry (SPEC.md section 8): every `expiryCycleMs` the shard spends at most
+ * `expiryStepMsMax` removing expired keys nobody reads, so their memory comes back by itself.
+ * Like Redis's expire cycle (a quarter of each 100 ms at most, hz 10), but a smaller slice:
+ * batches of other clients wait while it runs. */
+const expiryCycleMs = 100;
+const expiryStepMsMax = 5;
+setInterval(() => {
+  store.expireSome(performance.now() + expiryStepMsMax);
+}, expiryCycleMs);
 let attachedPort: MessagePort | null = null;
 /** Never notified: OpCode.stall waits on it for its whole timeout. */
 const stallCell = new Int32Array(new SharedArrayBuffer(4));
@@ -86,11 +112,18 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
   switch (code) {
     case OpCode.get: {
       if (!isUtf8Range(bytes, a, b)) return reply(invalidUtf8Reply);
-      const key = bytes.toString('utf8', a, b);
+      // Keys and values are byte strings (shard-store.ts): latin1 keeps each byte.
+      const key = bytes.toString('latin1', a, b);
       const value = store.get(key);
-      if (value === undefined) return reply(keyNotFoundReply);
-      if (store.needsEscape(key)) replies.writeText(resultReplyText(value));
-      else replies.writePlainResult(value);
+      if (value === undefined) {
+        store.misses++;
+        return reply(keyNotFoundReply);
+      }
+      store.hits++;
+      const form = store.formOf(key);
+      if (form === ValueForm.plain) replies.writePlainResult(value);
+      else if (form === ValueForm.escape) replies.writeText(resultReplyText(textOf(value)));
+      else return reply(binaryValueReply);
       return 1;
     }
     case OpCode.put: {
@@ -100,13 +133,20 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
         return reply(invalidUtf8Reply);
       }
       // toString copies into a fresh string, so a stored value never pins the batch buffer.
-      store.put(bytes.toString('utf8', a, b), bytes.toString('utf8', c, d));
+      store.put(bytes.toString('latin1', a, b), bytes.toString('latin1', c, d));
       return reply(okReplyBytes);
     }
     case OpCode.del:
       if (!isUtf8Range(bytes, a, b)) return reply(invalidUtf8Reply);
-      store.delete(bytes.toString('utf8', a, b));
+      store.delete(bytes.toString('latin1', a, b));
       return reply(okReplyBytes);
+    case OpCode.command:
+      runCommand(ops, at, bytes);
+      return 1;
+    case OpCode.unwatchAll:
+      store.unwatchAll(a);
+      replies.writeEmpty();
+      return 1;
     case OpCode.txApply:
       return applyCommitPart(ops, at, bytes, a, b);
     case OpCode.txForget:
@@ -148,9 +188,13 @@ function applyCommitPart(
   replies.writeEmpty();
   for (let i = 1; i <= writeCount; i++) {
     const w = at + i * opFieldCount;
-    const key = bytes.toString('utf8', ops[w + 1], ops[w + 2]);
+    if (ops[w] === OpCode.command) {
+      runCommand(ops, w, bytes);
+      continue;
+    }
+    const key = bytes.toString('latin1', ops[w + 1], ops[w + 2]);
     if (ops[w] === OpCode.txPut) {
-      store.txWrite(key, bytes.toString('utf8', ops[w + 3], ops[w + 4]));
+      store.txWrite(key, bytes.toString('latin1', ops[w + 3], ops[w + 4]));
     } else if (ops[w] === OpCode.txDel) {
       store.txWrite(key, undefined);
     } else {
@@ -160,6 +204,27 @@ function applyCommitPart(
   }
   store.endCommitPart();
   return 1 + writeCount;
+}
+
+/** A command of the shared model (OpCode.command): decodes its arguments and runs it. */
+function runCommand(ops: Int32Array, at: number, bytes: Buffer): void {
+  let offset = ops[at + 1] as number;
+  const flags = ops[at + 3] as number;
+  const argCount = ops[at + 4] as number;
+  commandArgs.length = argCount;
+  for (let i = 0; i < argCount; i++) {
+    const length = bytes.readUInt32LE(offset);
+    offset += 4;
+    commandArgs[i] = bytes.toString('latin1', offset, offset + length);
+    offset += length;
+  }
+  respOut.resp3 = (flags & commandResp3Flag) !== 0;
+  executor.run((flags & commandCodeMask) as CommandCode, commandArgs, respOut);
+}
+
+/** A byte string holding UTF-8 text, as the text. */
+function textOf(value: string): string {
+  return Buffer.from(value, 'latin1').toString('utf8');
 }
 
 function reply(line: Uint8Array): number {

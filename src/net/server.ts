@@ -50,7 +50,8 @@ export class HausServer {
     const heapMbMax = Math.ceil(config.dataMemoryBytesMax / mib) + shardHeapHeadroomMb;
     const shards = Array.from(
       { length: config.shards },
-      (_, shardIndex) => new ShardHandle({ shardIndex, heapMbMax, logger }),
+      (_, shardIndex) =>
+        new ShardHandle({ shardIndex, heapMbMax, valueBytesMax: config.lineBytesMax, logger }),
     );
     await Promise.all(shards.map((shard) => shard.start()));
     const router = await ShardRouter.create(config.shards);

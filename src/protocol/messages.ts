@@ -13,6 +13,7 @@ export const messages = {
   putNeedsValue: 'PUT takes a key and a value',
   takesNoArguments: (command: string) => `${command} takes no arguments`,
   invalidUtf8: 'command is not valid UTF-8; nothing was stored',
+  binaryValue: 'value is not valid UTF-8 text; read it over the Redis protocol (RESP)',
   lineTooLong: (limitBytes: number) =>
     `line longer than ${formatByteSize(limitBytes)} was dropped; ` +
     'raise --max-line-bytes to allow it',

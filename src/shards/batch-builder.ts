@@ -10,7 +10,14 @@
 import { replyBytesPerValueByteMax } from '../config/options.js';
 import { copyRange } from '../protocol/byte-ranges.js';
 import { type BatchSlot, requestBytesNeeded, writeRequest } from './batch-slots.js';
-import { type OpCode, opFieldCount } from './shard-messages.js';
+import { commandResp3Flag, OpCode, opFieldCount } from './shard-messages.js';
+
+/** Arguments as byte ranges: argument i is `bytes[starts[i], ends[i])`. */
+export interface ArgRanges {
+  readonly bytes: Uint8Array;
+  readonly starts: ArrayLike<number>;
+  readonly ends: ArrayLike<number>;
+}
 
 /** Receives the reply of one operation; `reject` when its shard failed before answering. */
 export interface OpSink {
@@ -83,6 +90,33 @@ export class BatchBuilder {
     if (replyBytesMax > this.largestValueBytes) this.largestValueBytes = replyBytesMax;
   }
 
+  /**
+   * A command of the shared model with the arguments `args` number `from` to `to` (exclusive):
+   * each goes as its byte length (uint32, little-endian) and its bytes.
+   */
+  addCommandOp(
+    command: number,
+    resp3: boolean,
+    args: ArgRanges,
+    from: number,
+    to: number,
+    sink: OpSink | null,
+  ): void {
+    const at = this.addRow(OpCode.command, sink);
+    this.ops[at + 1] = this.byteCount;
+    for (let i = from; i < to; i++) {
+      const start = args.starts[i] as number;
+      const end = args.ends[i] as number;
+      this.reserveBytes(4 + end - start);
+      this.bytes.writeUInt32LE(end - start, this.byteCount);
+      this.byteCount += 4;
+      this.copy(args.bytes, start, end);
+    }
+    this.ops[at + 2] = this.byteCount;
+    this.ops[at + 3] = command | (resp3 ? commandResp3Flag : 0);
+    this.ops[at + 4] = to - from;
+  }
+
   /** An operation with only integer arguments (txApply, txUndo, crash, collectGarbage). */
   addControlOp(code: OpCode, a: number, b: number, sink: OpSink | null): void {
     const at = this.addRow(code, sink);
@@ -141,13 +175,17 @@ export class BatchBuilder {
   }
 
   private copy(source: Uint8Array, start: number, end: number): void {
-    const needed = this.byteCount + (end - start);
+    this.reserveBytes(end - start);
+    copyRange(source, start, end, this.bytes, this.byteCount);
+    this.byteCount += end - start;
+  }
+
+  private reserveBytes(extra: number): void {
+    const needed = this.byteCount + extra;
     if (needed > this.bytes.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.bytes.length * 2));
       this.bytes.copy(grown, 0, 0, this.byteCount);
       this.bytes = grown;
     }
-    copyRange(source, start, end, this.bytes, this.byteCount);
-    this.byteCount = needed;
   }
 }

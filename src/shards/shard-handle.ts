@@ -47,6 +47,8 @@ export interface ShardHandleOptions {
   shardIndex: number;
   /** V8 old-space limit of the shard thread, so it cannot outgrow the data memory limit. */
   heapMbMax: number;
+  /** Longest value a command may build in the shard (--max-line-bytes). */
+  valueBytesMax: number;
   logger: Logger;
 }
 
@@ -84,7 +86,10 @@ export class ShardHandle {
   constructor(options: ShardHandleOptions) {
     this.index = options.shardIndex;
     this.logger = options.logger;
-    const workerData: ShardWorkerData = { shardIndex: options.shardIndex };
+    const workerData: ShardWorkerData = {
+      shardIndex: options.shardIndex,
+      valueBytesMax: options.valueBytesMax,
+    };
     this.pool = new Piscina({
       filename: workerFile,
       name: 'default',

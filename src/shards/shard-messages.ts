@@ -41,10 +41,22 @@ export const OpCode = {
   /** [code, ms]: debug hook: the shard thread blocks for ms, as a long batch would hold it, so
    * tests can make work pile up behind it. */
   stall: 11,
+  /** [code, argsStart, argsEnd, commandCode | resp3 << 8, argCount]: a command of the shared
+   * model (src/commands/command-codes.ts); its arguments are `argCount` runs of a uint32 byte
+   * length (little-endian) and the bytes, in `bytes[argsStart, argsEnd)` -> RESP reply. Inside
+   * a commit part its writes are recorded for undo like txPut's. */
+  command: 12,
+  /** [code, watcher]: the client's WATCH ends (EXEC, DISCARD, UNWATCH, its connection
+   * closing); rides with the next batch. */
+  unwatchAll: 13,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
 export const opFieldCount = 5;
+
+/** The fourth field of a command row: the command code, and whether the client speaks RESP3. */
+export const commandResp3Flag = 1 << 8;
+export const commandCodeMask = 0xff;
 
 /** The one piscina task a shard thread gets: the port its batches are announced on, and the
  * memory of its request and reply slots, one of each per batch in flight (batch-slots.ts). */
@@ -57,4 +69,6 @@ export interface ShardAttachRequest {
 /** Given to each shard thread at start (piscina workerData). */
 export interface ShardWorkerData {
   shardIndex: number;
+  /** Longest value a command may build in the shard (APPEND, SETRANGE): --max-line-bytes. */
+  valueBytesMax: number;
 }

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ShardStore } from '../../workers/shard-store.js';
 
+/** Values are byte strings: UTF-8 text as one character a byte. */
+const bytesOf = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
 test('the largest-reply bound follows puts, overwrites, deletes and undone commits', () => {
   const store = new ShardStore();
   assert.equal(store.largestReplyBytesBound(), 0);
@@ -36,7 +39,7 @@ test('small values only raise a high-water mark, which deleting them leaves', ()
 
 test('the bound counts reply bytes: multi-byte characters and escaping', () => {
   const store = new ShardStore();
-  store.put('euro', '€'.repeat(2000));
+  store.put('euro', bytesOf('€'.repeat(2000)));
   assert.ok(store.largestReplyBytesBound() >= 6000, 'a € is 3 bytes');
   store.put('ctl', '\u0001'.repeat(2000));
   assert.ok(store.largestReplyBytesBound() >= 12_000, 'a control character is \\u0001');
@@ -53,7 +56,7 @@ test('a value is marked for escaping when stored, and unmarked when replaced or 
   assert.equal(store.needsEscape('k'), true);
   store.put('k', 'plain again');
   assert.equal(store.needsEscape('k'), false);
-  store.put('k', 'line\u2028separator');
+  store.put('k', bytesOf('line\u2028separator'));
   assert.equal(store.needsEscape('k'), true);
   store.delete('k');
   assert.equal(store.needsEscape('k'), false);
