@@ -141,13 +141,15 @@ export class CommandExecutor {
       case CommandCode.watchCheck:
         return out.bulk(store.changedWatchedKey(Number(key)));
       case CommandCode.stats:
-        out.arrayHeader(6);
+        out.arrayHeader(7);
         out.integerElement(store.size);
         out.integerElement(store.volatileSize);
         out.integerElement(store.expiredKeys);
         out.integerElement(store.hits);
         out.integerElement(store.misses);
         out.integerElement(store.largestReplyBytesBound());
+        // This thread's own V8 heap (memoryUsage's rss is the whole process's).
+        out.integerElement(process.memoryUsage().heapUsed);
         return out.end();
       default:
         throw new Error(`shard received unknown command code ${code}`);

@@ -59,7 +59,8 @@ export const CommandCode = {
   watch: 71,
   /** [watcher] -> nil, or a watched key that changed since. */
   watchCheck: 72,
-  /** [] -> integers: keys, keys with expiry, expired, hits, misses, largest reply bound. */
+  /** [] -> integers: keys, keys with expiry, expired, hits, misses, largest reply bound,
+   * heap bytes used. */
   stats: 73,
 } as const;
 export type CommandCode = (typeof CommandCode)[keyof typeof CommandCode];

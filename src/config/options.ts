@@ -15,6 +15,8 @@ export type LogLevel = (typeof logLevels)[number];
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** -1: no RESP-only listener. */
+  readonly respPort: number;
   readonly shards: number;
   readonly logLevel: LogLevel;
   readonly clientsMax: number;
@@ -77,6 +79,20 @@ export const optionSpecs: readonly OptionSpec[] = [
     max: portMax,
     defaultValue: () => 9888,
     description: 'TCP port to listen on; 0 picks a free port (logged at start).',
+  },
+  {
+    key: 'respPort',
+    flag: 'resp-port',
+    env: 'HAUS_RESP_PORT',
+    kind: 'integer',
+    min: -1,
+    max: portMax,
+    defaultValue: () => -1,
+    defaultText: 'off (-1)',
+    description:
+      'A second port that speaks only RESP, inline commands included, exactly as a Redis port ' +
+      '(redis-benchmark -t ping_inline works there); 0 picks a free port. Off by default so it ' +
+      'never collides with a Redis on 6379.',
   },
   {
     key: 'shards',

@@ -16,7 +16,11 @@
  *
  * Everything here runs on the main thread; the shards never wait on each other.
  */
+
+import { argsOf } from '../commands/command-call.js';
+import { CommandCode } from '../commands/command-codes.js';
 import type { Config } from '../config/options.js';
+import type { ShardStats } from '../net/info-sections.js';
 import type { ReplyQueue } from '../net/reply-queue.js';
 import { copyRange, isUtf8Range } from '../protocol/byte-ranges.js';
 import type { DebugCommand, KeyCommand, PutCommand } from '../protocol/command-parser.js';
@@ -27,10 +31,12 @@ import {
   resultReplyFrameBytes,
   resultReplyText,
 } from '../protocol/reply-format.js';
+import { arrayElements, integerOf } from '../protocol/resp-reply-reader.js';
 import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
+import { CommandRunner } from './command-runner.js';
 import { runCommit } from './commit.js';
 import { LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
@@ -58,6 +64,8 @@ const txIdMax = 2 ** 31 - 1;
 export class Coordinator {
   readonly locks = new LockTable();
   readonly memory: MemoryGuard;
+  /** Redis commands of the shared model (command-runner.ts). */
+  readonly runner: CommandRunner;
   private readonly shards: readonly ShardHandle[];
   private readonly router: ShardRouter;
   private readonly config: Config;
@@ -74,6 +82,42 @@ export class Coordinator {
         shard.batch.addControlOp(OpCode.collectGarbage, 0, 0, null);
         shard.scheduleFlush();
       }
+    });
+    this.runner = new CommandRunner({
+      shards: this.shards,
+      router: this.router,
+      locks: this.locks,
+      memory: this.memory,
+      takeTxId: () => this.takeTxId(),
+    });
+  }
+
+  /** Every shard's counters (INFO), in shard order. */
+  shardStats(done: (stats: ShardStats[]) => void): void {
+    const stats: ShardStats[] = [];
+    let unanswered = this.shards.length;
+    const noArgs = argsOf([]);
+    this.shards.forEach((shard, index) => {
+      const answered = (reply: Buffer | null) => {
+        const numbers = reply === null ? [] : arrayElements(reply).map((n) => integerOf(n) ?? 0);
+        stats[index] = {
+          keys: numbers[0] ?? 0,
+          volatileKeys: numbers[1] ?? 0,
+          expiredKeys: numbers[2] ?? 0,
+          hits: numbers[3] ?? 0,
+          misses: numbers[4] ?? 0,
+          largestReplyBytes: numbers[5] ?? 0,
+          heapBytes: numbers[6] ?? 0,
+          batches: shard.batchesSent,
+        };
+        if (--unanswered === 0) done(stats);
+      };
+      shard.batch.addCommandOp(CommandCode.stats, false, noArgs, 0, 0, {
+        resolve: (bytes, start, end) =>
+          answered(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start)),
+        reject: () => answered(null),
+      });
+      shard.scheduleFlush();
     });
   }
 
@@ -108,9 +152,9 @@ export class Coordinator {
       session.replies.expectLastReplyBytes(replyBytes);
     }
     // Fast path (bench/run.ts): a free stripe needs no look at the key.
-    if (this.locks.isStripeHeld(stripe)) {
+    if (this.locks.isStripeHeld(stripe) || this.locks.isGated) {
       const key = { stripe, keyId: source.toString('latin1', keyStart, keyEnd) };
-      if (this.locks.isLocked(key)) {
+      if (this.locks.isLocked(key) || this.locks.isGated) {
         this.locks.waitUntilFree(key, () => {
           this.sendKeyCommand(shard, command, source, slot, replyBytes);
           session.resume();

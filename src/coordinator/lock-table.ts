@@ -30,6 +30,10 @@ export interface LockKey {
   readonly keyId: string;
 }
 
+/** Waits behind an exclusive hold (acquireExclusive): another exclusive hold, or anything that
+ * arrived while one was wanted or held. */
+type Gated = { exclusive: boolean; run: () => void };
+
 type Waiter =
   | { kind: 'commit'; txId: number; grant: () => void }
   | { kind: 'command'; run: () => void };
@@ -53,15 +57,58 @@ export class LockTable {
   /** Who waits for a locked key, in arrival order; only keys someone waits for. */
   private readonly waiters = new Map<string, Waiter[]>();
   private held = 0;
+  /** An exclusive hold: none, wanted (waiting for every key lock to go), or held. */
+  private exclusive: 'none' | 'wanted' | 'held' = 'none';
+  private wantedExclusive: (() => void) | null = null;
+  private readonly gated: Gated[] = [];
 
   /** Keys locked right now (zero whenever no commit is in flight). */
   get size(): number {
     return this.held;
   }
 
+  /** True while an exclusive hold is wanted or held: every command must wait its turn. */
+  get isGated(): boolean {
+    return this.exclusive !== 'none';
+  }
+
   /** False when no key of `stripe` is locked: a command there need not name its key. */
   isStripeHeld(stripe: number): boolean {
     return this.owners[stripe] !== free;
+  }
+
+  /**
+   * The whole keyspace, for commands that read or change every shard (KEYS, DBSIZE,
+   * FLUSHALL, a MULTI holding one): waits until no commit holds a key, and lets nothing new
+   * start meanwhile, so such a command sees every commit wholly or not at all. `granted` runs
+   * once it is held; `releaseExclusive` lets the rest go, in arrival order.
+   */
+  acquireExclusive(granted: () => void): void {
+    if (this.exclusive !== 'none') {
+      this.gated.push({ exclusive: true, run: granted });
+      return;
+    }
+    this.exclusive = 'wanted';
+    this.wantedExclusive = granted;
+    this.grantExclusiveIfFree();
+  }
+
+  releaseExclusive(): void {
+    if (this.exclusive !== 'held') throw new Error('exclusive hold released while not held');
+    this.exclusive = 'none';
+    while (this.gated.length > 0 && this.exclusive === 'none') {
+      const next = this.gated.shift() as Gated;
+      if (next.exclusive) this.acquireExclusive(next.run);
+      else next.run();
+    }
+  }
+
+  private grantExclusiveIfFree(): void {
+    if (this.exclusive !== 'wanted' || this.held !== 0) return;
+    this.exclusive = 'held';
+    const granted = this.wantedExclusive as () => void;
+    this.wantedExclusive = null;
+    granted();
   }
 
   isLocked(key: LockKey): boolean {
@@ -70,6 +117,10 @@ export class LockTable {
 
   /** Runs `run` once the key is free; it must not check the lock again, its turn has come. */
   waitUntilFree(key: LockKey, run: () => void): void {
+    if (this.exclusive !== 'none') {
+      this.gated.push({ exclusive: false, run: () => this.waitUntilFree(key, run) });
+      return;
+    }
     if (this.holderOf(key.stripe, key.keyId) === free) {
       run();
       return;
@@ -80,6 +131,10 @@ export class LockTable {
   /** Locks `keys` (distinct, in the global lock order) for `txId`, one by one, waiting where
    * one is held, then calls `granted`. */
   acquireAll(txId: number, keys: readonly LockKey[], granted: () => void): void {
+    if (this.exclusive !== 'none') {
+      this.gated.push({ exclusive: false, run: () => this.acquireAll(txId, keys, granted) });
+      return;
+    }
     this.acquireFrom(txId, keys, 0, granted);
   }
 
@@ -87,6 +142,7 @@ export class LockTable {
    * next queued commit, which then owns the key. */
   releaseAll(txId: number, keys: readonly LockKey[]): void {
     for (const key of keys) this.release(txId, key.stripe, key.keyId);
+    this.grantExclusiveIfFree();
   }
 
   private acquireFrom(

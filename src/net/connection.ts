@@ -25,7 +25,9 @@ import { parseCommand } from '../protocol/command-parser.js';
 import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
 import { messages } from '../protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply-format.js';
+import type { ClientDescription } from '../protocol/resp-server-replies.js';
 import { ReplyQueue } from './reply-queue.js';
+import { type RespServer, RespSession } from './resp-session.js';
 import { endAndRelease } from './socket-close.js';
 
 export interface ConnectionOptions {
@@ -33,6 +35,12 @@ export interface ConnectionOptions {
   socket: Socket;
   config: Config;
   coordinator: Coordinator;
+  /** The Redis front door's view of the server (resp-session.ts). */
+  respServer: RespServer;
+  /** A --resp-port connection: RESP only, inline commands included, as on a Redis port. */
+  respOnly: boolean;
+  /** Counts a line-protocol command (INFO's total_commands_processed). */
+  onCommand: () => void;
   logger: Logger;
   onClose: (connection: Connection) => void;
 }
@@ -46,6 +54,15 @@ export class Connection implements ClientSession {
   private readonly coordinator: Coordinator;
   private readonly logger: Logger;
   private readonly splitter: LineSplitter;
+  /** The Redis front door, once the first byte said RESP (`*`), or from the start on a
+   * --resp-port connection; null for the line protocol. */
+  resp: RespSession | null = null;
+  private protocolChosen = false;
+  private readonly respServer: RespServer;
+  private readonly respOnly: boolean;
+  private readonly onCommand: () => void;
+  readonly connectedAtMs = Date.now();
+  lastCommandAtMs = Date.now();
   /** A command the next one must wait for. */
   private waiting = false;
   /** No more commands will be read: the client ended its input, sent QUIT, or we shut down. */
@@ -68,6 +85,9 @@ export class Connection implements ClientSession {
     this.coordinator = options.coordinator;
     this.logger = options.logger;
     this.splitter = new LineSplitter(options.config.lineBytesMax);
+    this.respServer = options.respServer;
+    this.respOnly = options.respOnly;
+    this.onCommand = options.onCommand;
     this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
 
     const socket = this.socket;
@@ -86,6 +106,7 @@ export class Connection implements ClientSession {
     socket.on('close', () => {
       // A transaction left open is discarded: nothing of it was ever sent to a shard.
       this.transaction = null;
+      this.resp?.closed();
       this.clearFlushTimer();
       options.onClose(this);
     });
@@ -105,9 +126,25 @@ export class Connection implements ClientSession {
   private onData(chunk: Buffer): void {
     // After our side ended, input is read only to be dropped (socket-close.ts).
     if (this.ended) return;
-    this.clearFlushTimer();
-    this.splitter.push(chunk);
+    if (!this.protocolChosen) this.chooseProtocol(chunk);
+    this.lastCommandAtMs = Date.now();
+    if (this.resp !== null) {
+      this.resp.parser.push(chunk);
+    } else {
+      this.clearFlushTimer();
+      this.splitter.push(chunk);
+    }
     this.processLines();
+  }
+
+  /** One port, two protocols (SPEC.md section 7): every Redis client starts with a multibulk
+   * request (`*`); anything else is the line protocol. */
+  private chooseProtocol(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.protocolChosen = true;
+    if (this.respOnly || chunk[0] === 0x2a) {
+      this.resp = new RespSession(this, this.respServer, this.respOnly);
+    }
   }
 
   /** Runs every complete line it may run now; stops reading when it must wait. */
@@ -117,6 +154,16 @@ export class Connection implements ClientSession {
     let drained = false;
     while (!this.waiting && !this.quitting && !this.socket.destroyed) {
       if (!this.mayRunMore()) break;
+      if (this.resp !== null) {
+        const outcome = this.resp.runNext();
+        if (outcome === 'none') {
+          drained = true;
+          break;
+        }
+        if (outcome === 'waits') this.waiting = true;
+        else if (outcome === 'close') this.quitting = true;
+        continue;
+      }
       // At end of input the last line needs no `\n`: no byte can come to complete it. At
       // shutdown an unterminated line is not a command yet and is dropped.
       const lastLine = this.inputEnded && !this.shuttingDown;
@@ -154,6 +201,7 @@ export class Connection implements ClientSession {
       return;
     }
     const command = parseCommand(line.bytes, line.start, line.end);
+    this.onCommand();
     let waits = false;
     switch (command.kind) {
       case 'blank':
@@ -265,8 +313,30 @@ export class Connection implements ClientSession {
     this.flushTimer = null;
   }
 
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? ''}:${this.socket.remotePort ?? 0}`;
+  }
+
   private close(reason: string): void {
     this.logger.debug({ client: this.id, reason }, 'client closed');
     this.socket.destroy();
   }
+}
+
+/** CLIENT LIST's view of a connection. */
+export function describeClient(connection: Connection): ClientDescription {
+  const now = Date.now();
+  const resp = connection.resp;
+  return {
+    id: connection.id,
+    address: connection.remoteAddress,
+    name: resp?.name ?? '',
+    ageSeconds: Math.floor((now - connection.connectedAtMs) / 1000),
+    idleSeconds: Math.floor((now - connection.lastCommandAtMs) / 1000),
+    resp: resp?.resp3 === true ? 3 : 2,
+    inMulti: resp?.inMulti ?? connection.transaction !== null,
+    libName: resp?.libName ?? '',
+    libVersion: resp?.libVersion ?? '',
+    lastCommand: resp?.lastCommand ?? 'NULL',
+  };
 }

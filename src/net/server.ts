@@ -11,9 +11,13 @@ import type { Config } from '../config/options.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { messages } from '../protocol/messages.js';
 import { errorReplyText } from '../protocol/reply-format.js';
+import { respErrorText } from '../protocol/resp-reply.js';
+import { infoText } from '../protocol/resp-server-replies.js';
 import { ShardHandle } from '../shards/shard-handle.js';
 import { ShardRouter } from '../shards/shard-router.js';
-import { Connection } from './connection.js';
+import { Connection, describeClient } from './connection.js';
+import { infoSections, type ServerFacts } from './info-sections.js';
+import type { RespServer } from './resp-session.js';
 import { endAndRelease } from './socket-close.js';
 
 const mib = 1024 * 1024;
@@ -27,6 +31,17 @@ export class HausServer {
   readonly config: Config;
   private readonly logger: Logger;
   private readonly listener: Server;
+  /** --resp-port: RESP only, inline commands included; null when off. */
+  private readonly respListener: Server | null;
+  private readonly respServer: RespServer;
+  private readonly startedAtMs = Date.now();
+  private connectionsReceived = 0;
+  private rejectedConnections = 0;
+  private commandsProcessed = 0;
+  /** Commands counted at the last second's tick, for instantaneous_ops_per_sec. */
+  private commandsAtTick = 0;
+  private opsPerSecond = 0;
+  private readonly opsTimer: NodeJS.Timeout;
   private readonly shards: ShardHandle[];
   private readonly coordinator: Coordinator;
   private readonly connections = new Set<Connection>();
@@ -42,8 +57,47 @@ export class HausServer {
     this.coordinator = new Coordinator({ shards, router, config });
     // allowHalfOpen: a client that ends its input still gets the replies to what it sent.
     this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.accept(socket),
+      this.accept(socket, false),
     );
+    this.respListener =
+      config.respPort < 0
+        ? null
+        : createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+            this.accept(socket, true),
+          );
+    this.respServer = {
+      config,
+      runner: this.coordinator.runner,
+      startedAtMs: this.startedAtMs,
+      clients: () => [...this.connections].map((connection) => describeClient(connection)),
+      info: (section, done) => this.info(section, done),
+      countCommand: () => {
+        this.commandsProcessed++;
+      },
+    };
+    this.opsTimer = setInterval(() => {
+      this.opsPerSecond = this.commandsProcessed - this.commandsAtTick;
+      this.commandsAtTick = this.commandsProcessed;
+    }, 1000);
+    this.opsTimer.unref();
+  }
+
+  /** INFO's text for `section`, once every shard has reported its counters. */
+  private info(section: string, done: (text: string) => void): void {
+    this.coordinator.shardStats((shards) => {
+      const facts: ServerFacts = {
+        config: this.config,
+        port: this.address().port,
+        startedAtMs: this.startedAtMs,
+        connectedClients: this.connections.size,
+        connectionsReceived: this.connectionsReceived,
+        rejectedConnections: this.rejectedConnections,
+        commandsProcessed: this.commandsProcessed,
+        opsPerSecond: this.opsPerSecond,
+        shards,
+      };
+      done(infoText(infoSections(facts), section));
+    });
   }
 
   static async start(config: Config, logger: Logger): Promise<HausServer> {
@@ -60,11 +114,19 @@ export class HausServer {
       server.listener.once('error', reject);
       server.listener.listen(config.port, config.host, () => resolve());
     });
+    const respListener = server.respListener;
+    if (respListener !== null) {
+      await new Promise<void>((resolve, reject) => {
+        respListener.once('error', reject);
+        respListener.listen(config.respPort, config.host, () => resolve());
+      });
+    }
     const address = server.address();
     logger.info(
       {
         host: address.host,
         port: address.port,
+        respPort: server.respAddress()?.port,
         shards: config.shards,
         maxMemoryBytes: config.dataMemoryBytesMax,
         maxClients: config.clientsMax,
@@ -72,6 +134,13 @@ export class HausServer {
       'haus listening',
     );
     return server;
+  }
+
+  /** The --resp-port listener's address, or undefined when it is off. */
+  respAddress(): { host: string; port: number } | undefined {
+    const address = this.respListener?.address();
+    if (address === undefined || address === null || typeof address === 'string') return undefined;
+    return { host: address.address, port: address.port };
   }
 
   address(): { host: string; port: number } {
@@ -92,7 +161,15 @@ export class HausServer {
 
   private async shutDown(): Promise<void> {
     this.logger.info({ clients: this.connections.size }, 'haus stopping');
-    const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    const listenerClosed = Promise.all(
+      [this.listener, this.respListener].map(
+        (listener) =>
+          new Promise<void>((resolve) =>
+            listener === null ? resolve() : listener.close(() => resolve()),
+          ),
+      ),
+    );
+    clearInterval(this.opsTimer);
     // The listener closes only when every socket it accepted is gone, refused ones included.
     for (const socket of this.refused) socket.destroy();
     for (const connection of this.connections) connection.shutdown();
@@ -127,17 +204,25 @@ export class HausServer {
     this.logger.info('haus stopped');
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, respOnly: boolean): void {
     if (this.stopping !== null) {
       socket.destroy();
       return;
     }
+    this.connectionsReceived++;
     if (this.connections.size >= this.config.clientsMax) {
+      this.rejectedConnections++;
       this.logger.warn({ maxClients: this.config.clientsMax }, 'client refused: too many clients');
       socket.on('error', () => {});
       this.refused.add(socket);
       socket.once('close', () => this.refused.delete(socket));
-      endAndRelease(socket, errorReplyText(messages.tooManyClients(this.config.clientsMax)));
+      // A RESP-only port's clients read Redis's own error for this.
+      endAndRelease(
+        socket,
+        respOnly
+          ? respErrorText('ERR max number of clients reached')
+          : errorReplyText(messages.tooManyClients(this.config.clientsMax)),
+      );
       return;
     }
     const id = this.nextClientId++;
@@ -146,6 +231,11 @@ export class HausServer {
       socket,
       config: this.config,
       coordinator: this.coordinator,
+      respServer: this.respServer,
+      respOnly,
+      onCommand: () => {
+        this.commandsProcessed++;
+      },
       logger: this.logger,
       onClose: (closed) => {
         this.connections.delete(closed);

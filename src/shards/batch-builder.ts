@@ -14,7 +14,7 @@ import { commandResp3Flag, OpCode, opFieldCount } from './shard-messages.js';
 
 /** Arguments as byte ranges: argument i is `bytes[starts[i], ends[i])`. */
 export interface ArgRanges {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   readonly starts: ArrayLike<number>;
   readonly ends: ArrayLike<number>;
 }

@@ -115,6 +115,16 @@ export class ShardHandle {
     });
   }
 
+  /** How often the thread died and was replaced (empty): WATCH counts it as a change. */
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  /** Batches sent to the shard since start (INFO's Shards section). */
+  get batchesSent(): number {
+    return this.nextSeq - 1;
+  }
+
   /** Starts the thread and hands it its port. */
   async start(): Promise<void> {
     await this.attach();

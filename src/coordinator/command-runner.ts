@@ -1,0 +1,367 @@
+/**
+ * Runs commands of the shared model (src/commands/) for the Redis front door: one-key
+ * commands straight to their shard, like the line protocol's GET and PUT; commands of several
+ * keys, of every shard, and EXEC as atomic runs under the keys' locks (two-phase locking, as
+ * COMMIT does), so no client ever sees half of an MSET or of a MULTI.
+ *
+ * WATCH is optimistic and costs nothing while nobody watches: the shards note changes only to
+ * watched keys (workers/shard-store.ts), and EXEC asks them, under its locks, whether any
+ * changed before it applies anything.
+ */
+import {
+  argsOf,
+  argText,
+  type CommandCall,
+  callBytes,
+  ownedCall,
+} from '../commands/command-call.js';
+import { CommandCode } from '../commands/command-codes.js';
+import { keyPositions } from '../commands/command-table.js';
+import type { ReplySlot } from '../net/reply-queue.js';
+import {
+  respArrayHeaderText,
+  respBytes,
+  respErrorBytes,
+  respNullArrayBytes,
+  respOkBytes,
+} from '../protocol/resp-reply.js';
+import { isNil } from '../protocol/resp-reply-reader.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import { OpCode } from '../shards/shard-messages.js';
+import type { ShardRouter } from '../shards/shard-router.js';
+import { AtomicRun } from './atomic-run.js';
+import { FixedReplyPlan, type Plan, type PlanContext, planFor } from './command-plans.js';
+import type { ClientSession, Waits } from './coordinator.js';
+import type { LockKey, LockTable } from './lock-table.js';
+import { MemoryGuard } from './memory-guard.js';
+
+/** A key a client watches (WATCH, START SERIALIZABLE). */
+export interface WatchedKey extends LockKey {
+  readonly shard: number;
+  readonly bytes: Buffer;
+}
+
+/** What a client watches, and how often each shard had failed when it started watching: a
+ * shard that restarted lost its keys and its watches, which counts as a change. */
+export interface WatchSet {
+  readonly watcher: number;
+  readonly keys: Map<string, WatchedKey>;
+  readonly shardFailures: number[];
+}
+
+interface LockedKey extends LockKey {
+  readonly shard: number;
+}
+
+export const oomMessage = "OOM command not allowed when used memory > 'maxmemory'.";
+
+export interface CommandRunnerOptions {
+  shards: readonly ShardHandle[];
+  router: ShardRouter;
+  locks: LockTable;
+  memory: MemoryGuard;
+  takeTxId: () => number;
+}
+
+export class CommandRunner {
+  private readonly shards: readonly ShardHandle[];
+  private readonly router: ShardRouter;
+  private readonly locks: LockTable;
+  private readonly memory: MemoryGuard;
+  private readonly takeTxId: () => number;
+
+  constructor(options: CommandRunnerOptions) {
+    this.shards = options.shards;
+    this.router = options.router;
+    this.locks = options.locks;
+    this.memory = options.memory;
+    this.takeTxId = options.takeTxId;
+  }
+
+  /** An OOM error when the call may add data and the server is at --max-memory; else null
+   * (and the write's estimate is noted). */
+  memoryRefusal(call: CommandCall): Buffer | null {
+    if (!call.spec.denyOom) return null;
+    const cost = MemoryGuard.estimate(callBytes(call), 1);
+    if (this.memory.wouldExceed(cost)) return respErrorBytes(oomMessage);
+    this.memory.noteWrite(cost);
+    return null;
+  }
+
+  /** A one-key command outside MULTI: to its shard, after any commit holding its key. */
+  runKey(session: ClientSession, call: CommandCall, resp3: boolean, resume: () => void): Waits {
+    const refusal = this.memoryRefusal(call);
+    if (refusal !== null) {
+      session.replies.push(refusal);
+      return false;
+    }
+    const { args } = call;
+    const keyStart = args.starts[1] as number;
+    const keyEnd = args.ends[1] as number;
+    const stripe = this.router.stripeOf(args.bytes, keyStart, keyEnd);
+    const shard = this.router.shardOfStripe(stripe);
+    const handle = this.shards[shard] as ShardHandle;
+    const slot = session.replies.reserve();
+    let replyBytes = 0;
+    if (call.spec.code === CommandCode.get) {
+      // As for the line protocol's GET (coordinator.ts): bounds replies not yet formatted.
+      replyBytes = handle.largestValueBytesBound() + 32;
+      session.replies.expectLastReplyBytes(replyBytes);
+    }
+    const send = (sent: CommandCall) => {
+      handle
+        .batchFor(callBytes(sent) + 4 * sent.count, replyBytes)
+        .addCommandOp(sent.spec.code, resp3, sent.args, 1, sent.count, slot);
+      handle.scheduleFlush();
+    };
+    // Fast path (bench/run.ts): a free stripe needs no look at the key.
+    if (this.locks.isStripeHeld(stripe) || this.locks.isGated) {
+      const key = { stripe, keyId: args.bytes.toString('latin1', keyStart, keyEnd) };
+      if (this.locks.isLocked(key) || this.locks.isGated) {
+        // The request's bytes may be reused once this turn ends: the waiting call keeps a copy.
+        const owned = ownedCall(call);
+        this.locks.waitUntilFree(key, () => {
+          send(owned);
+          resume();
+        });
+        return true;
+      }
+    }
+    send(call);
+    return false;
+  }
+
+  /**
+   * Commands run atomically across shards: one multi-key or keyspace command (`asExec`
+   * false), or the commands a MULTI queued (`asExec` true: the reply is their array, or the
+   * null array when a watched key changed).
+   */
+  runAtomic(
+    session: ClientSession,
+    calls: readonly CommandCall[],
+    options: { resp3: boolean; asExec: boolean; watch: WatchSet | null },
+    resume: () => void,
+  ): Waits {
+    const { resp3, asExec, watch } = options;
+    const context: PlanContext = {
+      router: this.router,
+      shardCount: this.shards.length,
+      resp3,
+    };
+    const plans: Plan[] = calls.map((call) => planFor(call, context, (i) => argText(call, i)));
+    const first = plans[0];
+    if (!asExec && first instanceof FixedReplyPlan) {
+      session.replies.push(first.answer);
+      return false;
+    }
+    const slot = session.replies.reserve();
+    const run = new AtomicRun(this.shards, this.takeTxId(), resp3);
+    const exclusive = calls.some((call) => call.spec.kind === 'keyspace');
+    const lockKeys = exclusive ? [] : this.lockKeysOf(calls, watch);
+    const readOnly = watch === null && calls.every((call) => !call.spec.write);
+    const release = () => {
+      if (exclusive) this.locks.releaseExclusive();
+      else this.locks.releaseAll(run.txId, lockKeys);
+    };
+    const answer = (reply: Buffer) => {
+      slot.resolve(reply, 0, reply.length);
+      if (watch !== null) this.unwatch(watch);
+      resume();
+    };
+    const go = () => {
+      this.checkWatches(run, watch, (changed) => {
+        if (changed) {
+          run.finish(() => {
+            release();
+            answer(respNullArrayBytes(resp3));
+          });
+          return;
+        }
+        this.runPlans(run, plans, () => {
+          run.finish(() => {
+            release();
+            if (run.failedShard !== -1) {
+              answer(respErrorBytes(shardFailedError(run.failedShard)));
+              return;
+            }
+            const replies = plans.map((plan) => plan.reply());
+            answer(
+              asExec
+                ? Buffer.concat([respBytes(respArrayHeaderText(replies.length)), ...replies])
+                : (replies[0] as Buffer),
+            );
+          });
+        });
+      });
+    };
+    // Reads whose keys are all free now need no locks: sent in this turn, they come before
+    // any commit that locks a key later, on every shard.
+    if (!asExec && readOnly && !exclusive && !this.locks.isGated && !this.anyLocked(lockKeys)) {
+      this.runPlans(run, plans, () => {
+        run.finish(() => {
+          if (run.failedShard !== -1) {
+            answer(respErrorBytes(shardFailedError(run.failedShard)));
+          } else {
+            answer((plans[0] as Plan).reply());
+          }
+        });
+      });
+      return true;
+    }
+    if (exclusive) this.locks.acquireExclusive(go);
+    else this.locks.acquireAll(run.txId, lockKeys, go);
+    return true;
+  }
+
+  /** WATCH: the shards note changes to the keys from now on. */
+  watch(session: ClientSession, watch: WatchSet, call: CommandCall): Waits {
+    const byShard = new Map<number, Buffer[]>();
+    for (let i = 1; i < call.count; i++) {
+      const { args } = call;
+      const start = args.starts[i] as number;
+      const end = args.ends[i] as number;
+      const bytes = Buffer.from(args.bytes.subarray(start, end));
+      const keyId = bytes.toString('latin1');
+      if (watch.keys.has(keyId)) continue;
+      const stripe = this.router.stripeOf(bytes, 0, bytes.length);
+      const shard = this.router.shardOfStripe(stripe);
+      watch.keys.set(keyId, { stripe, keyId, shard, bytes });
+      const keys = byShard.get(shard) ?? [];
+      keys.push(bytes);
+      byShard.set(shard, keys);
+    }
+    if (byShard.size === 0) {
+      session.replies.push(respOkBytes);
+      return false;
+    }
+    this.sendWatches(watch, byShard, session.replies.reserve());
+    return false;
+  }
+
+  /** Registers `keys` (by shard) for the watcher; `slot` gets +OK once every shard has. */
+  sendWatches(watch: WatchSet, byShard: Map<number, Buffer[]>, slot: ReplySlot | null): void {
+    let unanswered = byShard.size;
+    const answered = () => {
+      if (--unanswered === 0) slot?.resolve(respOkBytes, 0, respOkBytes.length);
+    };
+    for (const [shard, keys] of byShard) {
+      const handle = this.shards[shard] as ShardHandle;
+      watch.shardFailures[shard] ??= handle.failureCount;
+      const args = argsOf([String(watch.watcher), ...keys]);
+      handle.batch.addCommandOp(CommandCode.watch, false, args, 0, keys.length + 1, {
+        resolve: answered,
+        reject: answered,
+      });
+      handle.scheduleFlush();
+    }
+  }
+
+  /** Ends a client's watches on every shard (they ride with the shards' next batches). */
+  unwatch(watch: WatchSet): void {
+    const shards = new Set<number>();
+    for (const key of watch.keys.values()) shards.add(key.shard);
+    for (const shard of shards) {
+      (this.shards[shard] as ShardHandle).addRider(OpCode.unwatchAll, watch.watcher);
+    }
+    watch.keys.clear();
+    watch.shardFailures.length = 0;
+  }
+
+  /**
+   * Asks every shard with a watched key whether one changed; `done(true)` when one did (or
+   * its shard restarted since). Runs under the commit's locks, so nothing can change a
+   * watched key between this check and the writes that follow it.
+   */
+  checkWatches(
+    run: AtomicRun,
+    watch: WatchSet | null,
+    done: (changed: boolean, key?: string) => void,
+  ): void {
+    if (watch === null || watch.keys.size === 0) {
+      done(false);
+      return;
+    }
+    let changedKey: string | undefined;
+    const shards = new Set<number>();
+    for (const key of watch.keys.values()) {
+      shards.add(key.shard);
+      const failures = (this.shards[key.shard] as ShardHandle).failureCount;
+      if (failures !== (watch.shardFailures[key.shard] ?? failures)) changedKey ??= key.keyId;
+    }
+    const watcherArg = argsOf([String(watch.watcher)]);
+    for (const shard of shards) {
+      run.add(shard, CommandCode.watchCheck, watcherArg, 0, 1, (reply) => {
+        if (!isNil(reply))
+          changedKey ??= reply.subarray(reply.indexOf(10) + 1, -2).toString('latin1');
+      });
+    }
+    run.send(() => done(changedKey !== undefined || run.failedShard !== -1, changedKey));
+  }
+
+  /** Runs the plans in order: consecutive one-step plans share a step (one part per shard),
+   * a two-step plan runs its steps alone. Stops at a shard failure. */
+  private runPlans(run: AtomicRun, plans: readonly Plan[], done: () => void): void {
+    let next = 0;
+    const advance = () => {
+      if (run.failedShard !== -1 || next >= plans.length) {
+        done();
+        return;
+      }
+      const plan = plans[next] as Plan;
+      if (plan.stepCount === 1) {
+        while (next < plans.length && (plans[next] as Plan).stepCount === 1) {
+          (plans[next] as Plan).addStep(0, run);
+          next++;
+        }
+        run.send(advance);
+        return;
+      }
+      next++;
+      let step = 0;
+      const nextStep = () => {
+        if (run.failedShard !== -1 || step === plan.stepCount) {
+          advance();
+          return;
+        }
+        plan.addStep(step++, run);
+        run.send(nextStep);
+      };
+      nextStep();
+    };
+    advance();
+  }
+
+  /** Every key the calls touch and the watched keys, once each, in the global lock order. */
+  private lockKeysOf(calls: readonly CommandCall[], watch: WatchSet | null): LockedKey[] {
+    const keys = new Map<string, LockedKey>();
+    for (const call of calls) {
+      const { args } = call;
+      for (const position of keyPositions(call.spec, call.count)) {
+        const start = args.starts[position] as number;
+        const end = args.ends[position] as number;
+        const keyId = args.bytes.toString('latin1', start, end);
+        if (keys.has(keyId)) continue;
+        const stripe = this.router.stripeOf(args.bytes, start, end);
+        keys.set(keyId, { stripe, keyId, shard: this.router.shardOfStripe(stripe) });
+      }
+    }
+    if (watch !== null) {
+      for (const key of watch.keys.values()) if (!keys.has(key.keyId)) keys.set(key.keyId, key);
+    }
+    return [...keys.values()].sort(
+      (x, y) =>
+        x.shard - y.shard ||
+        x.stripe - y.stripe ||
+        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
+    );
+  }
+
+  private anyLocked(keys: readonly LockKey[]): boolean {
+    if (this.locks.size === 0) return false;
+    return keys.some((key) => this.locks.isStripeHeld(key.stripe) && this.locks.isLocked(key));
+  }
+}
+
+export function shardFailedError(shard: number): string {
+  return `ERR shard ${shard} failed and was restarted empty (its keys were lost); nothing of this command was applied, retry it`;
+}

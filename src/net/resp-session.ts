@@ -1,0 +1,500 @@
+/**
+ * The Redis front door of one connection (SPEC.md section 7): reads RESP requests, answers
+ * connection commands itself (PING, HELLO, CLIENT, MULTI, ...), and hands every data command
+ * to the coordinator's command runner, which speaks the same command model for both
+ * protocols. Holds the connection's RESP state: protocol version, name, the commands a MULTI
+ * queued, the keys it WATCHes.
+ */
+
+import { type CommandCall, callBytes, ownedCall } from '../commands/command-call.js';
+import { arityOk, type CommandSpec, commandTable, notQueued } from '../commands/command-table.js';
+import type { Config } from '../config/options.js';
+import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
+import type { ClientSession, Waits } from '../coordinator/coordinator.js';
+import { RespParser, type RespRequest } from '../protocol/resp-parser.js';
+import {
+  respBulkText,
+  respBytes,
+  respErrorBytes,
+  respIntegerText,
+  respNullBytes,
+  respOkBytes,
+  respPongBytes,
+  respQueuedBytes,
+} from '../protocol/resp-reply.js';
+import {
+  type ClientDescription,
+  clientInfoLine,
+  commandReplyText,
+  helloText,
+  timeText,
+} from '../protocol/resp-server-replies.js';
+
+/** Most arguments in one request: Redis's own limit (1024 * 1024). */
+const requestArgsMax = 1024 * 1024;
+/** A request may carry this much beyond --max-line-bytes (its framing and key), so a value of
+ * the full line limit still fits in a SET. */
+const requestFramingBytesMax = 64 * 1024;
+
+/** What a RESP session needs from the server around it. */
+export interface RespServer {
+  readonly config: Config;
+  readonly runner: CommandRunner;
+  clients(): ClientDescription[];
+  /** INFO's text for `section`, once the shards have reported. */
+  info(section: string, done: (text: string) => void): void;
+  countCommand(): void;
+  startedAtMs: number;
+}
+
+export type RespOutcome = 'none' | 'ran' | 'waits' | 'close';
+
+export class RespSession {
+  readonly parser: RespParser;
+  resp3 = false;
+  name = '';
+  libName = '';
+  libVersion = '';
+  lastCommand = 'NULL';
+  /** Commands queued since MULTI (null outside one), and whether one was refused. */
+  private queued: CommandCall[] | null = null;
+  private queuedBytes = 0;
+  private doomed = false;
+  readonly watch: WatchSet;
+  private readonly requestBytesMax: number;
+
+  constructor(
+    private readonly client: ClientSession & { readonly id: number },
+    private readonly server: RespServer,
+    inline: boolean,
+  ) {
+    const config = server.config;
+    this.parser = new RespParser({
+      bulkBytesMax: config.lineBytesMax,
+      argsMax: requestArgsMax,
+      inlineBytesMax: config.lineBytesMax,
+      inline,
+    });
+    this.requestBytesMax = config.lineBytesMax + requestFramingBytesMax;
+    this.watch = { watcher: client.id, keys: new Map(), shardFailures: [] };
+  }
+
+  get inMulti(): boolean {
+    return this.queued !== null;
+  }
+
+  /** Runs the next complete request, if there is one. */
+  runNext(): RespOutcome {
+    const request = this.parser.next();
+    if (request === null) {
+      if (this.parser.bufferedBytes > this.requestBytesMax) {
+        return this.protocolError('Protocol error: request larger than --max-line-bytes');
+      }
+      return 'none';
+    }
+    if (request.kind === 'error') return this.protocolError(request.message);
+    this.server.countCommand();
+    return this.run(request);
+  }
+
+  /** The connection closed: its watches end. */
+  closed(): void {
+    if (this.watch.keys.size > 0) this.server.runner.unwatch(this.watch);
+  }
+
+  private protocolError(message: string): RespOutcome {
+    this.client.replies.push(respErrorBytes(`ERR ${message}`));
+    return 'close';
+  }
+
+  private run(request: RespRequest): RespOutcome {
+    const { bytes, starts, ends, count } = request;
+    const name = bytes.toString('latin1', starts[0], ends[0]);
+    const spec = commandTable.get(name.toLowerCase());
+    const replies = this.client.replies;
+    if (spec === undefined) {
+      this.refuse(unknownCommandError(request, name));
+      return 'ran';
+    }
+    this.lastCommand = spec.name;
+    if (!arityOk(spec, count)) {
+      this.refuse(`ERR wrong number of arguments for '${spec.name}' command`);
+      return 'ran';
+    }
+    const call: CommandCall = { spec, args: request, count };
+    if (this.queued !== null && !notQueued.has(spec.name)) {
+      this.enqueue(call);
+      return 'ran';
+    }
+    const resume = () => this.client.resume();
+    const runner = this.server.runner;
+    let waits: Waits = false;
+    switch (spec.kind) {
+      case 'key':
+        waits = runner.runKey(this.client, call, this.resp3, resume);
+        break;
+      case 'keys':
+        // DEL, UNLINK and EXISTS of one key need no atomic run.
+        if (
+          count === 2 &&
+          (spec.name === 'del' || spec.name === 'unlink' || spec.name === 'exists')
+        ) {
+          waits = runner.runKey(this.client, call, this.resp3, resume);
+        } else {
+          waits = this.runAtomic([ownedCall(call)], false);
+        }
+        break;
+      case 'keyspace':
+        waits = this.runAtomic([ownedCall(call)], false);
+        break;
+      case 'connection':
+        return this.runConnectionCommand(spec, call, request);
+    }
+    return waits ? 'waits' : 'ran';
+  }
+
+  private runAtomic(calls: CommandCall[], asExec: boolean): Waits {
+    const watch = asExec && this.watch.keys.size > 0 ? this.watch : null;
+    return this.server.runner.runAtomic(
+      this.client,
+      calls,
+      { resp3: this.resp3, asExec, watch },
+      () => this.client.resume(),
+    );
+  }
+
+  /** An error reply; inside MULTI it also dooms the transaction (EXECABORT). */
+  private refuse(message: string): void {
+    if (this.queued !== null) this.doomed = true;
+    this.client.replies.push(respErrorBytes(message));
+  }
+
+  private enqueue(call: CommandCall): void {
+    const config = this.server.config;
+    const queued = this.queued as CommandCall[];
+    if (call.spec.denyOom && this.server.runner.memoryRefusal(call) !== null) {
+      this.refuse(oomMessage);
+      return;
+    }
+    const bytes = callBytes(call);
+    if (queued.length >= config.txWritesMax) {
+      this.refuse(`ERR transaction has reached ${config.txWritesMax} commands (--max-tx-writes)`);
+      return;
+    }
+    if (this.queuedBytes + bytes > config.txBytesMax) {
+      this.refuse('ERR transaction would pass its byte limit (--max-tx-bytes)');
+      return;
+    }
+    if (call.spec.kind === 'connection') {
+      // Answered now, delivered in EXEC's array: these read or set only this connection.
+      const reply = this.connectionReplyInMulti(call);
+      if (reply === null) return;
+      queued.push({ ...ownedCall(call), fixedReply: reply });
+    } else {
+      queued.push(ownedCall(call));
+    }
+    this.queuedBytes += bytes;
+    this.client.replies.push(respQueuedBytes);
+  }
+
+  /** A connection command queued in MULTI: its reply, or null after refusing it. */
+  private connectionReplyInMulti(call: CommandCall): Buffer | null {
+    const words = wordsOf(call);
+    switch (call.spec.name) {
+      case 'ping':
+        return words.length > 1 ? respBytes(respBulkText(words[1] as string)) : respPongBytes;
+      case 'echo':
+        return respBytes(respBulkText(words[1] as string));
+      case 'time':
+        return respBytes(timeText());
+      case 'command': {
+        const text = commandReplyText(words.slice(1), this.resp3);
+        return text === null ? respErrorBytes('ERR unknown subcommand') : respBytes(text);
+      }
+      default:
+        this.refuse(`ERR Command not allowed inside a transaction`);
+        return null;
+    }
+  }
+
+  private runConnectionCommand(
+    spec: CommandSpec,
+    call: CommandCall,
+    request: RespRequest,
+  ): RespOutcome {
+    const replies = this.client.replies;
+    const words = wordsOf(call);
+    switch (spec.name) {
+      case 'ping':
+        replies.push(
+          words.length > 1 ? respBytes(respBulkText(words[1] as string)) : respPongBytes,
+        );
+        return 'ran';
+      case 'echo':
+        replies.push(respBytes(respBulkText(words[1] as string)));
+        return 'ran';
+      case 'quit':
+        replies.push(respOkBytes);
+        return 'close';
+      case 'multi':
+        if (this.queued !== null) {
+          replies.push(respErrorBytes('ERR MULTI calls can not be nested'));
+          return 'ran';
+        }
+        this.queued = [];
+        this.queuedBytes = 0;
+        this.doomed = false;
+        replies.push(respOkBytes);
+        return 'ran';
+      case 'exec':
+        return this.exec();
+      case 'discard':
+        if (this.queued === null) {
+          replies.push(respErrorBytes('ERR DISCARD without MULTI'));
+          return 'ran';
+        }
+        this.queued = null;
+        this.unwatch();
+        replies.push(respOkBytes);
+        return 'ran';
+      case 'watch':
+        if (this.queued !== null) {
+          replies.push(respErrorBytes('ERR WATCH inside MULTI is not allowed'));
+          return 'ran';
+        }
+        return this.server.runner.watch(this.client, this.watch, ownedCall(call)) ? 'waits' : 'ran';
+      case 'unwatch':
+        this.unwatch();
+        replies.push(respOkBytes);
+        return 'ran';
+      case 'reset':
+        this.queued = null;
+        this.unwatch();
+        this.resp3 = false;
+        this.name = '';
+        replies.push(respBytes('+RESET\r\n'));
+        return 'ran';
+      case 'hello':
+        return this.hello(words);
+      case 'auth':
+        replies.push(
+          respErrorBytes(
+            'ERR AUTH <password> called without any password configured for the default user. ' +
+              'Are you sure your configuration is correct?',
+          ),
+        );
+        return 'ran';
+      case 'select': {
+        const index = words[1] as string;
+        if (!/^-?\d+$/.test(index)) {
+          replies.push(respErrorBytes('ERR value is not an integer or out of range'));
+        } else if (Number(index) !== 0) {
+          replies.push(respErrorBytes('ERR DB index is out of range'));
+        } else {
+          replies.push(respOkBytes);
+        }
+        return 'ran';
+      }
+      case 'client':
+        replies.push(this.client_(words));
+        return 'ran';
+      case 'time':
+        replies.push(respBytes(timeText()));
+        return 'ran';
+      case 'command': {
+        const text = commandReplyText(words.slice(1), this.resp3);
+        replies.push(
+          text === null
+            ? respErrorBytes(`ERR unknown subcommand '${words[1]}'. Try COMMAND HELP.`)
+            : respBytes(text),
+        );
+        return 'ran';
+      }
+      case 'info': {
+        const slot = replies.reserve();
+        this.server.info(words[1] ?? 'default', (text) => {
+          const reply = respBytes(respBulkText(text));
+          slot.resolve(reply, 0, reply.length);
+        });
+        return 'ran';
+      }
+      case 'config':
+        replies.push(this.config(words));
+        return 'ran';
+      case 'save':
+      case 'bgsave':
+        replies.push(respErrorBytes('ERR snapshots are off: start Haus with --snapshot-file'));
+        return 'ran';
+      case 'lastsave':
+        replies.push(respBytes(respIntegerText(Math.floor(this.server.startedAtMs / 1000))));
+        return 'ran';
+      default:
+        void request;
+        replies.push(respErrorBytes(`ERR unknown command '${spec.name}'`));
+        return 'ran';
+    }
+  }
+
+  private exec(): RespOutcome {
+    const replies = this.client.replies;
+    const queued = this.queued;
+    if (queued === null) {
+      replies.push(respErrorBytes('ERR EXEC without MULTI'));
+      return 'ran';
+    }
+    this.queued = null;
+    if (this.doomed) {
+      this.unwatch();
+      replies.push(respErrorBytes('EXECABORT Transaction discarded because of previous errors.'));
+      return 'ran';
+    }
+    return this.runAtomic(queued, true) ? 'waits' : 'ran';
+  }
+
+  private unwatch(): void {
+    if (this.watch.keys.size > 0) this.server.runner.unwatch(this.watch);
+  }
+
+  private hello(words: string[]): RespOutcome {
+    const replies = this.client.replies;
+    let resp = this.resp3 ? 3 : 2;
+    let i = 1;
+    if (words.length > 1) {
+      const version = words[1] as string;
+      if (!/^\d+$/.test(version)) {
+        replies.push(respErrorBytes('ERR Protocol version is not an integer or out of range'));
+        return 'ran';
+      }
+      if (version !== '2' && version !== '3') {
+        replies.push(respErrorBytes('NOPROTO unsupported protocol version'));
+        return 'ran';
+      }
+      resp = Number(version);
+      i = 2;
+    }
+    let name: string | null = null;
+    for (; i < words.length; i++) {
+      const option = (words[i] as string).toUpperCase();
+      if (option === 'AUTH' && i + 2 < words.length) {
+        replies.push(
+          respErrorBytes('WRONGPASS invalid username-password pair or user is disabled.'),
+        );
+        return 'ran';
+      }
+      if (option === 'SETNAME' && i + 1 < words.length) {
+        name = words[++i] as string;
+      } else {
+        replies.push(respErrorBytes(`ERR Syntax error in HELLO option '${words[i]}'`));
+        return 'ran';
+      }
+    }
+    if (name !== null) this.name = name;
+    this.resp3 = resp === 3;
+    replies.push(respBytes(helloText(this.client.id, resp)));
+    return 'ran';
+  }
+
+  /** CLIENT's subcommands (`client_`: `client` is the session's own field). */
+  private client_(words: string[]): Buffer {
+    const sub = (words[1] as string).toUpperCase();
+    const argCount = words.length - 2;
+    if (sub === 'SETNAME' && argCount === 1) {
+      const name = words[2] as string;
+      if (/[^\x21-\x7e]/.test(name)) {
+        return respErrorBytes(
+          'ERR Client names cannot contain spaces, newlines or special characters.',
+        );
+      }
+      this.name = name;
+      return respOkBytes;
+    }
+    if (sub === 'GETNAME' && argCount === 0) {
+      return this.name === '' ? respNullBytes(this.resp3) : respBytes(respBulkText(this.name));
+    }
+    if (sub === 'ID' && argCount === 0) return respBytes(respIntegerText(this.client.id));
+    if (sub === 'INFO' && argCount === 0) {
+      const me = this.server.clients().find((client) => client.id === this.client.id);
+      return respBytes(respBulkText(me === undefined ? '' : clientInfoLine(me)));
+    }
+    if (sub === 'LIST') {
+      return respBytes(respBulkText(this.server.clients().map(clientInfoLine).join('')));
+    }
+    if (sub === 'SETINFO' && argCount === 2) {
+      const attribute = (words[2] as string).toUpperCase();
+      const value = words[3] as string;
+      if (attribute === 'LIB-NAME') this.libName = value;
+      else if (attribute === 'LIB-VER') this.libVersion = value;
+      else return respErrorBytes(`ERR Unrecognized option '${words[2]}'`);
+      return respOkBytes;
+    }
+    return respErrorBytes(
+      `ERR unknown subcommand or wrong number of arguments for '${words[1]}'. Try CLIENT HELP.`,
+    );
+  }
+
+  private config(words: string[]): Buffer {
+    const sub = (words[1] as string).toUpperCase();
+    if (sub === 'GET' && words.length >= 3) {
+      return configGetReply(this.server.config, words.slice(2), this.resp3);
+    }
+    if (sub === 'SET' && words.length >= 4 && words.length % 2 === 0) {
+      return respErrorBytes(
+        `ERR CONFIG SET is not supported for '${words[2]}': Haus takes its settings from flags ` +
+          'and HAUS_* variables at start (haus --help)',
+      );
+    }
+    if (sub === 'RESETSTAT' && words.length === 2) return respOkBytes;
+    return respErrorBytes(
+      `ERR unknown subcommand or wrong number of arguments for '${words[1]}'. Try CONFIG HELP.`,
+    );
+  }
+}
+
+/** Every argument as a byte string. */
+function wordsOf(call: CommandCall): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < call.count; i++) {
+    words.push(call.args.bytes.toString('latin1', call.args.starts[i], call.args.ends[i]));
+  }
+  return words;
+}
+
+/** Redis 7.0's text: the name as sent, then up to 128 bytes of its first arguments. */
+function unknownCommandError(request: RespRequest, name: string): string {
+  let args = '';
+  for (let i = 1; i < request.count && args.length < 128; i++) {
+    const arg = request.bytes.toString('latin1', request.starts[i], request.ends[i]);
+    args += `'${arg.slice(0, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+/** The settings that map to flags, under Redis's names (CONFIG GET takes glob patterns). */
+function configGetReply(config: Config, patterns: string[], resp3: boolean): Buffer {
+  const settings: Array<[string, string]> = [
+    ['maxmemory', String(config.dataMemoryBytesMax)],
+    ['maxmemory-policy', 'noeviction'],
+    ['maxclients', String(config.clientsMax)],
+    ['port', String(config.port)],
+    ['bind', config.host],
+    ['timeout', String(Math.floor(config.idleTimeoutMs / 1000))],
+    ['databases', '1'],
+    ['proto-max-bulk-len', String(config.lineBytesMax)],
+    ['save', ''],
+    ['appendonly', 'no'],
+  ];
+  const matched = settings.filter(([name]) =>
+    patterns.some((pattern) => globToRegExp(pattern.toLowerCase()).test(name)),
+  );
+  let text = resp3 ? `%${matched.length}\r\n` : `*${matched.length * 2}\r\n`;
+  for (const [name, value] of matched) text += respBulkText(name) + respBulkText(value);
+  return respBytes(text);
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
