@@ -1,0 +1,194 @@
+/**
+ * The servers a Redis-protocol test can run against: Haus (the real `dist/src/cli.js`) or a real
+ * `redis-server`. The RESP suites run every test against both, so a test whose expectation Redis
+ * itself does not meet is caught as a wrong test rather than shipped as a wrong requirement.
+ *
+ * `HAUS_TEST_TARGETS=redis` (or `haus`, or `redis,haus`) picks the targets; without it both run,
+ * and Redis is skipped with a note when `redis-server` is not installed.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { after } from 'node:test';
+import { type RunningServer, startServer } from './server-process.js';
+
+export type TargetKind = 'haus' | 'redis';
+
+export interface TargetOptions {
+  /** Haus shard count (default 2). Ignored for Redis. */
+  shards?: number;
+  /** Extra Haus flags (e.g. `--max-tx-writes 3`). Ignored for Redis, whose flags differ. */
+  args?: string[];
+  /** Haus: also open the `--resp-port` listener (SPEC.md section 7). Redis: its one port. */
+  respPort?: boolean;
+}
+
+export interface Target {
+  kind: TargetKind;
+  /** The main port: RESP multibulk requests (and, on Haus, the line protocol). */
+  port: number;
+  /** The port where inline commands are RESP too; set when asked for (always for Redis). */
+  respPort?: number;
+  /** The Haus process, for its logs; absent for Redis. */
+  haus?: RunningServer;
+  stop(): Promise<void>;
+}
+
+const allKinds: readonly TargetKind[] = ['redis', 'haus'];
+const redisStartTimeoutMs = 5_000;
+
+/** The targets to run, from `HAUS_TEST_TARGETS` and what is installed. */
+export function targetKinds(): TargetKind[] {
+  const wanted = parseWantedKinds(process.env.HAUS_TEST_TARGETS);
+  if (wanted.includes('redis') && !redisServerInstalled()) {
+    console.log('redis-server is not on PATH: the RESP tests run against Haus only');
+    return wanted.filter((kind) => kind !== 'redis');
+  }
+  return wanted;
+}
+
+function parseWantedKinds(text: string | undefined): TargetKind[] {
+  if (text === undefined || text.trim() === '') return [...allKinds];
+  const names = text.split(',').map((name) => name.trim().toLowerCase());
+  for (const name of names) {
+    if (!allKinds.includes(name as TargetKind)) {
+      throw new Error(`HAUS_TEST_TARGETS: '${name}' is not a target; use redis, haus or both`);
+    }
+  }
+  return allKinds.filter((kind) => names.includes(kind));
+}
+
+let redisInstalled: boolean | undefined;
+function redisServerInstalled(): boolean {
+  redisInstalled ??= spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  return redisInstalled;
+}
+
+export function startTarget(kind: TargetKind, options: TargetOptions = {}): Promise<Target> {
+  return kind === 'haus' ? startHaus(options) : startRedis();
+}
+
+async function startHaus(options: TargetOptions): Promise<Target> {
+  const server = await startServer([
+    '--shards',
+    String(options.shards ?? 2),
+    ...(options.respPort === true ? ['--resp-port', '0'] : []),
+    ...(options.args ?? []),
+  ]);
+  const target: Target = {
+    kind: 'haus',
+    port: server.port,
+    haus: server,
+    async stop() {
+      const code = await server.stop();
+      if (code !== 0) throw new Error(`haus exited with code ${code} on SIGTERM`);
+    },
+  };
+  if (options.respPort === true) {
+    const listening = await server.waitForLog((line) => line.msg === 'haus listening');
+    if (typeof listening.respPort !== 'number') {
+      await target.stop().catch(() => {});
+      throw new Error(`'haus listening' has no respPort field: ${JSON.stringify(listening)}`);
+    }
+    target.respPort = listening.respPort;
+  }
+  return target;
+}
+
+/** Redis servers still running when the file's tests end are killed, as Haus's are. */
+const runningRedis = new Set<ChildProcess>();
+after(() => {
+  setTimeout(() => {
+    for (const child of runningRedis) child.kill('SIGKILL');
+  }, 10_000).unref();
+});
+
+async function startRedis(): Promise<Target> {
+  // Another process can take the free port between our probe and redis-server's bind: retry.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      return await startRedisOnce(await freePort());
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startRedisOnce(port: number): Promise<Target> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--dir',
+      tmpdir(),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    output += text;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  runningRedis.add(child);
+  void exited.then(() => runningRedis.delete(child));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) throw new Error(`redis-server exited with code ${code}: ${output}`);
+  };
+  const deadline = Date.now() + redisStartTimeoutMs;
+  while (!(await answersPing(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not answer PING on port ${port}: ${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { kind: 'redis', port, respPort: port, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address === null || typeof address === 'string') reject(new Error('no port'));
+        else resolve(address.port);
+      });
+    });
+  });
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let received = '';
+    const done = (answered: boolean) => {
+      socket.destroy();
+      resolve(answered);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.setEncoding('latin1').on('data', (text: string) => {
+      received += text;
+      if (received.includes('\r\n')) done(received === '+PONG\r\n');
+    });
+  });
+}
