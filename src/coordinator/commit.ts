@@ -16,26 +16,57 @@
 import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
-import type { LockTable } from './lock-table.js';
+import type { LockKey, LockTable } from './lock-table.js';
 import type { BufferedWrite } from './transaction.js';
 
-export type CommitOutcome = { applied: true } | { applied: false; failedShard: number };
+export type CommitOutcome =
+  | { applied: true }
+  | { applied: false; failedShard: number }
+  | { applied: false; conflictKey: string };
 
 export interface CommitRequest {
   txId: number;
-  /** The write set, not empty, in the global lock order (Transaction.writesInLockOrder). */
+  /** The write set in the global lock order (Transaction.writesInLockOrder); empty only for
+   * a serializable commit that only read. */
   writes: readonly BufferedWrite[];
   locks: LockTable;
   shards: readonly ShardHandle[];
   done: (outcome: CommitOutcome) => void;
+  /** START SERIALIZABLE: every key to lock (the writes and the watched keys, in the global
+   * lock order), and the check, under those locks, that no watched key changed: it calls back
+   * with the key that did, or undefined. */
+  serializable?: {
+    lockKeys: readonly LockKey[];
+    validate: (checked: (changedKey: string | undefined) => void) => void;
+  };
 }
 
 export function runCommit(request: CommitRequest): void {
-  const { txId, writes, locks } = request;
-  locks.acquireAll(txId, writes, () => {
-    applyParts(request, (outcome) => {
-      locks.releaseAll(txId, writes);
-      request.done(outcome);
+  const { txId, writes, locks, serializable } = request;
+  const lockKeys = serializable?.lockKeys ?? writes;
+  locks.acquireAll(txId, lockKeys, () => {
+    const apply = () => {
+      if (writes.length === 0) {
+        locks.releaseAll(txId, lockKeys);
+        request.done({ applied: true });
+        return;
+      }
+      applyParts(request, (outcome) => {
+        locks.releaseAll(txId, lockKeys);
+        request.done(outcome);
+      });
+    };
+    if (serializable === undefined) {
+      apply();
+      return;
+    }
+    serializable.validate((changedKey) => {
+      if (changedKey === undefined) {
+        apply();
+        return;
+      }
+      locks.releaseAll(txId, lockKeys);
+      request.done({ applied: false, conflictKey: changedKey });
     });
   });
 }

@@ -36,7 +36,8 @@ import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
-import { CommandRunner } from './command-runner.js';
+import { AtomicRun } from './atomic-run.js';
+import { CommandRunner, type WatchedKey, type WatchSet } from './command-runner.js';
 import { runCommit } from './commit.js';
 import { LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
@@ -44,6 +45,8 @@ import { type BufferedWrite, Transaction } from './transaction.js';
 
 /** What the coordinator needs of a client. */
 export interface ClientSession {
+  /** Unique among connected clients: the watcher id of its WATCH or START SERIALIZABLE. */
+  readonly id: number;
   readonly replies: ReplyQueue;
   transaction: Transaction | null;
   /** Called once when a command that made the client wait (see Waits) has finished. */
@@ -128,11 +131,12 @@ export class Coordinator {
     const stripe = this.router.stripeOf(source, keyStart, keyEnd);
     const shard = this.router.shardOfStripe(stripe);
     const transaction = session.transaction;
-    if (
-      transaction !== null &&
-      this.transactionCommand(session, transaction, command, source, shard, stripe)
-    ) {
-      return false;
+    if (transaction !== null) {
+      if (transaction.watch !== null)
+        this.watchFirstTouch(transaction.watch, command, source, shard, stripe);
+      if (this.transactionCommand(session, transaction, command, source, shard, stripe)) {
+        return false;
+      }
     }
     if (command.kind === 'PUT') {
       const cost = MemoryGuard.estimate(command.valueEnd - keyStart, 1);
@@ -166,12 +170,13 @@ export class Coordinator {
     return false;
   }
 
-  start(session: ClientSession): void {
+  start(session: ClientSession, serializable: boolean): void {
     if (session.transaction !== null) {
       session.replies.push(errorReplyBytes(messages.transactionAlreadyOpen));
       return;
     }
-    session.transaction = new Transaction();
+    const watch = serializable ? { watcher: session.id, keys: new Map(), shardFailures: [] } : null;
+    session.transaction = new Transaction(watch);
     session.replies.push(okReplyBytes);
   }
 
@@ -180,8 +185,38 @@ export class Coordinator {
       session.replies.push(errorReplyBytes(messages.noTransaction('ROLLBACK')));
       return;
     }
+    this.discard(session.transaction);
     session.transaction = null;
     session.replies.push(okReplyBytes);
+  }
+
+  /** A transaction ends without COMMIT (ROLLBACK, its connection closing): its watches end. */
+  discard(transaction: Transaction): void {
+    if (transaction.watch !== null && transaction.watch.keys.size > 0) {
+      this.runner.unwatch(transaction.watch);
+    }
+  }
+
+  /** A write refused inside a transaction (bad input, a line too long) dooms it. */
+  doom(session: ClientSession, reason: string): void {
+    const transaction = session.transaction;
+    if (transaction !== null) transaction.doomedBy ??= reason;
+  }
+
+  /** START SERIALIZABLE: the shard watches a key from the transaction's first GET, PUT or DEL
+   * of it, sent before that command so the shard sees the watch first. */
+  private watchFirstTouch(
+    watch: WatchSet,
+    command: KeyCommand | PutCommand,
+    source: Buffer,
+    shard: number,
+    stripe: number,
+  ): void {
+    const keyId = source.toString('latin1', command.keyStart, command.keyEnd);
+    if (watch.keys.has(keyId)) return;
+    const bytes = Buffer.from(source.subarray(command.keyStart, command.keyEnd));
+    watch.keys.set(keyId, { keyId, stripe, shard, bytes });
+    this.runner.sendWatches(watch, new Map([[shard, [bytes]]]), null);
   }
 
   /** Ends the transaction either way: a failed COMMIT applied nothing and the client starts
@@ -193,32 +228,70 @@ export class Coordinator {
       return false;
     }
     session.transaction = null;
-    if (transaction.writes.size === 0) {
+    if (transaction.doomedBy !== null) {
+      this.discard(transaction);
+      session.replies.push(errorReplyBytes(messages.commitDoomed(transaction.doomedBy)));
+      return false;
+    }
+    const watch = transaction.watch;
+    if (transaction.writes.size === 0 && (watch === null || watch.keys.size === 0)) {
       session.replies.push(okReplyBytes);
       return false;
     }
     // A commit of only DELs frees memory: it goes through on a full server, like DEL.
     const cost = MemoryGuard.estimate(transaction.bytes, transaction.writes.size);
     if (transaction.hasPuts && this.memory.wouldExceed(cost)) {
+      this.discard(transaction);
       session.replies.push(errorReplyBytes(messages.commitMemoryFull(this.memory.limitBytes)));
       return false;
     }
     this.memory.noteWrite(cost);
     const slot = session.replies.reserve();
+    const txId = this.takeTxId();
+    const writes = transaction.writesInLockOrder();
     runCommit({
-      txId: this.takeTxId(),
-      writes: transaction.writesInLockOrder(),
+      txId,
+      writes,
       locks: this.locks,
       shards: this.shards,
+      serializable: watch === null ? undefined : this.serializableCheck(txId, writes, watch),
       done: (outcome) => {
-        const reply = outcome.applied
-          ? okReplyBytes
-          : errorReplyBytes(messages.commitShardFailed(outcome.failedShard));
+        if (watch !== null) this.runner.unwatch(watch);
+        let reply = okReplyBytes;
+        if ('failedShard' in outcome) {
+          reply = errorReplyBytes(messages.commitShardFailed(outcome.failedShard));
+        } else if ('conflictKey' in outcome) {
+          const key = Buffer.from(outcome.conflictKey, 'latin1').toString('utf8');
+          reply = errorReplyBytes(messages.commitConflict(key));
+        }
         slot.resolve(reply, 0, reply.length);
         session.resume();
       },
     });
     return true;
+  }
+
+  /** START SERIALIZABLE's COMMIT locks the watched keys too, and asks their shards, under
+   * those locks, whether any changed since the transaction first touched it. */
+  private serializableCheck(txId: number, writes: readonly BufferedWrite[], watch: WatchSet) {
+    const keys = new Map<string, WatchedKey | BufferedWrite>();
+    for (const write of writes) keys.set(write.keyId, write);
+    for (const key of watch.keys.values()) if (!keys.has(key.keyId)) keys.set(key.keyId, key);
+    const lockKeys = [...keys.values()].sort(
+      (x, y) =>
+        x.shard - y.shard ||
+        x.stripe - y.stripe ||
+        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
+    );
+    return {
+      lockKeys,
+      validate: (checked: (changedKey: string | undefined) => void) => {
+        const run = new AtomicRun(this.shards, txId, false);
+        this.runner.checkWatches(run, watch, (changed, key) => {
+          run.finish(() => checked(changed ? (key ?? '') : undefined));
+        });
+      },
+    };
   }
 
   private takeTxId(): number {
@@ -326,6 +399,7 @@ export class Coordinator {
     // One check covers key and value: the separator between them is ASCII, so no character
     // can span it, and a sequence cut short at either end is invalid either way.
     if (!isUtf8Range(source, keyStart, writeEnd)) {
+      transaction.doomedBy ??= messages.invalidUtf8;
       session.replies.push(invalidUtf8Reply);
       return true;
     }
@@ -335,7 +409,9 @@ export class Coordinator {
     const valueBytes = isPut ? command.valueEnd - command.valueStart : 0;
     const cost = MemoryGuard.estimate(keyBytes + valueBytes, 1);
     if (isPut && this.memory.wouldExceed(cost)) {
-      session.replies.push(errorReplyBytes(messages.memoryFull(this.memory.limitBytes)));
+      const message = messages.memoryFull(this.memory.limitBytes);
+      transaction.doomedBy ??= message;
+      session.replies.push(errorReplyBytes(message));
       return true;
     }
     // Key and value copied into one buffer: the transaction outlives the socket chunk they
@@ -347,9 +423,13 @@ export class Coordinator {
     const write: BufferedWrite = { shard, stripe, keyId, bytes, keyBytes, isDel: !isPut };
     const result = transaction.buffer(write, this.config);
     if (result === 'writesLimit') {
-      session.replies.push(errorReplyBytes(messages.txWritesLimit(this.config.txWritesMax)));
+      const message = messages.txWritesLimit(this.config.txWritesMax);
+      transaction.doomedBy ??= message;
+      session.replies.push(errorReplyBytes(message));
     } else if (result === 'bytesLimit') {
-      session.replies.push(errorReplyBytes(messages.txBytesLimit(this.config.txBytesMax)));
+      const message = messages.txBytesLimit(this.config.txBytesMax);
+      transaction.doomedBy ??= message;
+      session.replies.push(errorReplyBytes(message));
     } else {
       if (isPut) this.memory.noteWrite(cost);
       session.replies.push(okReplyBytes);

@@ -7,6 +7,8 @@
  * the limits count what is really held: distinct keys and their bytes.
  */
 
+import type { WatchSet } from './command-runner.js';
+
 export interface BufferedWrite {
   shard: number;
   /** The key's lock stripe (lock-table.ts). */
@@ -30,6 +32,13 @@ export interface TransactionLimits {
 export class Transaction {
   readonly writes = new Map<string, BufferedWrite>();
   private bufferedBytes = 0;
+  /** Why a write was refused while the transaction was open: its COMMIT then fails whole
+   * (SPEC.md section 4, Redis's EXECABORT rule). Null while none was. */
+  doomedBy: string | null = null;
+
+  /** START SERIALIZABLE: the keys the transaction touched, watched from their first touch;
+   * null for plain START (read committed). */
+  constructor(readonly watch: WatchSet | null = null) {}
 
   /** Buffers the write unless it would pass a limit; then nothing changes. */
   buffer(write: BufferedWrite, limits: TransactionLimits): BufferResult {

@@ -105,6 +105,7 @@ export class Connection implements ClientSession {
     );
     socket.on('close', () => {
       // A transaction left open is discarded: nothing of it was ever sent to a shard.
+      if (this.transaction !== null) this.coordinator.discard(this.transaction);
       this.transaction = null;
       this.resp?.closed();
       this.clearFlushTimer();
@@ -197,7 +198,10 @@ export class Connection implements ClientSession {
 
   private runLine(line: SplitLine): void {
     if (line === lineTooLong) {
-      this.replies.push(errorReplyBytes(messages.lineTooLong(this.config.lineBytesMax)));
+      const message = messages.lineTooLong(this.config.lineBytesMax);
+      // It may have been a write: a transaction must not commit without it (SPEC.md section 4).
+      this.coordinator.doom(this, message);
+      this.replies.push(errorReplyBytes(message));
       return;
     }
     const command = parseCommand(line.bytes, line.start, line.end);
@@ -207,6 +211,7 @@ export class Connection implements ClientSession {
       case 'blank':
         return;
       case 'error':
+        if (command.isWrite === true) this.coordinator.doom(this, command.message);
         this.replies.push(errorReplyBytes(command.message));
         return;
       case 'PING':
@@ -222,7 +227,7 @@ export class Connection implements ClientSession {
         waits = this.coordinator.keyCommand(this, command, line.bytes);
         break;
       case 'START':
-        this.coordinator.start(this);
+        this.coordinator.start(this, command.serializable);
         return;
       case 'COMMIT':
         waits = this.coordinator.commit(this);

@@ -111,7 +111,6 @@ export class RespSession {
     const { bytes, starts, ends, count } = request;
     const name = bytes.toString('latin1', starts[0], ends[0]);
     const spec = commandTable.get(name.toLowerCase());
-    const replies = this.client.replies;
     if (spec === undefined) {
       this.refuse(unknownCommandError(request, name));
       return 'ran';
@@ -148,7 +147,7 @@ export class RespSession {
         waits = this.runAtomic([ownedCall(call)], false);
         break;
       case 'connection':
-        return this.runConnectionCommand(spec, call, request);
+        return this.runConnectionCommand(spec, call);
     }
     return waits ? 'waits' : 'ran';
   }
@@ -217,11 +216,7 @@ export class RespSession {
     }
   }
 
-  private runConnectionCommand(
-    spec: CommandSpec,
-    call: CommandCall,
-    request: RespRequest,
-  ): RespOutcome {
+  private runConnectionCommand(spec: CommandSpec, call: CommandCall): RespOutcome {
     const replies = this.client.replies;
     const words = wordsOf(call);
     switch (spec.name) {
@@ -329,7 +324,6 @@ export class RespSession {
         replies.push(respBytes(respIntegerText(Math.floor(this.server.startedAtMs / 1000))));
         return 'ran';
       default:
-        void request;
         replies.push(respErrorBytes(`ERR unknown command '${spec.name}'`));
         return 'ran';
     }

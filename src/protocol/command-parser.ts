@@ -27,7 +27,13 @@ export interface PutCommand {
 }
 
 export interface BareCommand {
-  kind: 'START' | 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+  kind: 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+}
+
+/** START, or START SERIALIZABLE (SPEC.md section 7). */
+export interface StartCommand {
+  kind: 'START';
+  serializable: boolean;
 }
 
 /** DEBUG words are parsed here but only obeyed with --enable-debug-commands. */
@@ -39,13 +45,22 @@ export interface DebugCommand {
 export interface ParseError {
   kind: 'error';
   message: string;
+  /** A PUT or DEL refused for bad input: inside a transaction it dooms it (SPEC.md section 4). */
+  isWrite?: boolean;
 }
 
 export interface Blank {
   kind: 'blank';
 }
 
-export type Command = KeyCommand | PutCommand | BareCommand | DebugCommand | ParseError | Blank;
+export type Command =
+  | KeyCommand
+  | PutCommand
+  | BareCommand
+  | StartCommand
+  | DebugCommand
+  | ParseError
+  | Blank;
 
 const space = 0x20;
 const tab = 0x09;
@@ -111,7 +126,10 @@ export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Comm
     case 'GET':
     case 'DEL':
       if (keyStart === keyEnd || skipSeparators(bytes, keyEnd, end) !== end) {
-        return { kind: 'error', message: messages.takesOneKey(name) };
+        const message = messages.takesOneKey(name);
+        return name === 'DEL'
+          ? { kind: 'error', message, isWrite: true }
+          : { kind: 'error', message };
       }
       return { kind: name, keyStart, keyEnd };
     case 'PUT':
@@ -124,6 +142,16 @@ export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Comm
           .split(/[ \t]+/)
           .filter(Boolean),
       };
+    case 'START':
+      if (keyStart === end) return { kind: 'START', serializable: false };
+      if (
+        keyEnd - keyStart === 12 &&
+        sameLetters(bytes, keyStart, 'SERIALIZABLE') &&
+        skipSeparators(bytes, keyEnd, end) === end
+      ) {
+        return { kind: 'START', serializable: true };
+      }
+      return { kind: 'error', message: messages.startUsage };
     default:
       if (keyStart !== end) {
         return { kind: 'error', message: messages.takesNoArguments(name) };
@@ -139,7 +167,7 @@ function parsePut(bytes: Buffer, keyStart: number, keyEnd: number, end: number):
   let valueEnd = end;
   while (valueEnd > valueStart && isSeparator(bytes[valueEnd - 1])) valueEnd--;
   if (keyStart === keyEnd || valueStart === valueEnd) {
-    return { kind: 'error', message: messages.putNeedsValue };
+    return { kind: 'error', message: messages.putNeedsValue, isWrite: true };
   }
   return { kind: 'PUT', keyStart, keyEnd, valueStart, valueEnd };
 }

@@ -12,6 +12,14 @@ export const messages = {
   takesOneKey: (command: string) => `${command} takes exactly one key`,
   putNeedsValue: 'PUT takes a key and a value',
   takesNoArguments: (command: string) => `${command} takes no arguments`,
+  startUsage: 'START takes no arguments, or SERIALIZABLE',
+  commitDoomed: (reason: string) =>
+    `COMMIT refused, nothing was applied: a write in this transaction was refused (${reason}); ` +
+    'the transaction is closed',
+  commitConflict: (key: string) =>
+    `COMMIT failed, nothing was applied: key ${JSON.stringify(key)} was written by someone else ` +
+    'after this transaction read or wrote it (START SERIALIZABLE); the transaction is closed, ' +
+    'retry it',
   invalidUtf8: 'command is not valid UTF-8; nothing was stored',
   binaryValue: 'value is not valid UTF-8 text; read it over the Redis protocol (RESP)',
   lineTooLong: (limitBytes: number) =>
@@ -21,10 +29,10 @@ export const messages = {
   noTransaction: (command: string) => `${command} without START: no transaction is open`,
   txWritesLimit: (limit: number) =>
     `transaction has reached ${limit} writes (--max-tx-writes); this write was not buffered, ` +
-    'the transaction stays open',
+    'the transaction stays open but its COMMIT will fail',
   txBytesLimit: (limitBytes: number) =>
     `transaction would pass ${formatByteSize(limitBytes)} of buffered writes (--max-tx-bytes); ` +
-    'this write was not buffered, the transaction stays open',
+    'this write was not buffered, the transaction stays open but its COMMIT will fail',
   memoryFull: (limitBytes: number) =>
     `out of memory: the server is at its ${formatByteSize(limitBytes)} limit (--max-memory); ` +
     'GET and DEL still work',

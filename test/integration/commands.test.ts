@@ -123,7 +123,7 @@ describe('commands and replies', () => {
       ['PUT keep', messages.putNeedsValue],
       ['PUT keep    ', messages.putNeedsValue],
       ['FOO keep', messages.unknownCommand('FOO')],
-      ['START now', messages.takesNoArguments('START')],
+      ['START now', messages.startUsage],
       ['COMMIT', messages.noTransaction('COMMIT')],
       ['ROLLBACK', messages.noTransaction('ROLLBACK')],
       ['PING me', messages.takesNoArguments('PING')],

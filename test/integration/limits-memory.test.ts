@@ -104,7 +104,7 @@ test('each shard heap limit is above --max-memory, so the guard trips first', as
   client.close();
 });
 
-test('a write past a transaction limit gets an error; the transaction stays open', async (t) => {
+test('a write past a transaction limit gets an error; the transaction stays open and its COMMIT fails whole', async (t) => {
   const server = await startServer(['--max-tx-writes', '3', '--max-tx-bytes', '4kb']);
   t.after(() => server.stop());
   const client = await Client.connect(server.port);
@@ -123,10 +123,19 @@ test('a write past a transaction limit gets an error; the transaction stays open
     mesg: messages.txBytesLimit(4 * kib),
   });
   assert.deepEqual(await client.call('GET b'), { status: 'Ok', result: '1' });
+  // A refused write dooms the transaction (SPEC.md section 4): nothing of it is applied.
+  assert.deepEqual(await client.call('COMMIT'), {
+    status: 'Error',
+    mesg: messages.commitDoomed(messages.txWritesLimit(3)),
+  });
+  for (const key of ['a', 'b', 'c', 'd']) {
+    assert.deepEqual(await client.call(`GET ${key}`), { status: 'Error', mesg: 'Key not found!' });
+  }
+  // The transaction is closed: a new one starts clean.
+  assert.deepEqual(await client.call('START'), { status: 'Ok' });
+  assert.deepEqual(await client.call('PUT a 2'), { status: 'Ok' });
   assert.deepEqual(await client.call('COMMIT'), { status: 'Ok' });
-  assert.deepEqual(await client.call('GET a'), { status: 'Error', mesg: 'Key not found!' });
-  assert.deepEqual(await client.call('GET c'), { status: 'Ok', result: '1' });
-  assert.deepEqual(await client.call('GET d'), { status: 'Error', mesg: 'Key not found!' });
+  assert.deepEqual(await client.call('GET a'), { status: 'Ok', result: '2' });
   client.close();
 });
 

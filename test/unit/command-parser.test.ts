@@ -70,10 +70,12 @@ describe('command parser', () => {
   test('wrong numbers of words are errors a person can act on', () => {
     assert.deepEqual(parse('GET'), { kind: 'error', message: messages.takesOneKey('GET') });
     assert.deepEqual(parse('GET a b'), { kind: 'error', message: messages.takesOneKey('GET') });
-    assert.deepEqual(parse('DEL'), { kind: 'error', message: messages.takesOneKey('DEL') });
-    assert.deepEqual(parse('PUT a'), { kind: 'error', message: messages.putNeedsValue });
-    assert.deepEqual(parse('PUT a    '), { kind: 'error', message: messages.putNeedsValue });
-    assert.deepEqual(parse('PUT'), { kind: 'error', message: messages.putNeedsValue });
+    // A refused write says so: inside a transaction it dooms the COMMIT (SPEC.md section 4).
+    const refusedWrite = (message: string) => ({ kind: 'error', message, isWrite: true });
+    assert.deepEqual(parse('DEL'), refusedWrite(messages.takesOneKey('DEL')));
+    assert.deepEqual(parse('PUT a'), refusedWrite(messages.putNeedsValue));
+    assert.deepEqual(parse('PUT a    '), refusedWrite(messages.putNeedsValue));
+    assert.deepEqual(parse('PUT'), refusedWrite(messages.putNeedsValue));
     assert.deepEqual(parse('COMMIT now'), {
       kind: 'error',
       message: messages.takesNoArguments('COMMIT'),
