@@ -68,7 +68,7 @@ export function runTimeToLive(
   if (!store.has(key)) return out.integer(-2);
   const at = store.expireAtOf(key);
   if (at === 0) return out.integer(-1);
-  if (!relative) return out.integer(Math.floor(at / unitMs));
+  if (!relative) return out.integer(unitMs === 1 ? at : Math.floor((at + 500) / 1000));
   const leftMs = Math.max(0, at - Date.now());
   out.integer(unitMs === 1 ? leftMs : Math.floor((leftMs + 500) / 1000));
 }

@@ -221,6 +221,10 @@ export class RespSession {
     const words = wordsOf(call);
     switch (spec.name) {
       case 'ping':
+        if (words.length > 2) {
+          replies.push(respErrorBytes("ERR wrong number of arguments for 'ping' command"));
+          return 'ran';
+        }
         replies.push(
           words.length > 1 ? respBytes(respBulkText(words[1] as string)) : respPongBytes,
         );
@@ -272,12 +276,7 @@ export class RespSession {
       case 'hello':
         return this.hello(words);
       case 'auth':
-        replies.push(
-          respErrorBytes(
-            'ERR AUTH <password> called without any password configured for the default user. ' +
-              'Are you sure your configuration is correct?',
-          ),
-        );
+        replies.push(this.auth(words.slice(1)));
         return 'ran';
       case 'select': {
         const index = words[1] as string;
@@ -308,7 +307,7 @@ export class RespSession {
       case 'info': {
         const slot = replies.reserve();
         this.server.info(words[1] ?? 'default', (text) => {
-          const reply = respBytes(respBulkText(text));
+          const reply = respBytes(respTextReply(text, this.resp3));
           slot.resolve(reply, 0, reply.length);
         });
         return 'ran';
@@ -370,10 +369,13 @@ export class RespSession {
     for (; i < words.length; i++) {
       const option = (words[i] as string).toUpperCase();
       if (option === 'AUTH' && i + 2 < words.length) {
-        replies.push(
-          respErrorBytes('WRONGPASS invalid username-password pair or user is disabled.'),
-        );
-        return 'ran';
+        const refused = this.auth([words[i + 1] as string, words[i + 2] as string]);
+        i += 2;
+        if (refused !== respOkBytes) {
+          replies.push(refused);
+          return 'ran';
+        }
+        continue;
       }
       if (option === 'SETNAME' && i + 1 < words.length) {
         name = words[++i] as string;
@@ -386,6 +388,22 @@ export class RespSession {
     this.resp3 = resp === 3;
     replies.push(respBytes(helloText(this.client.id, resp)));
     return 'ran';
+  }
+
+  /** AUTH [user] password, without a password configured: only the default user exists,
+   * and it takes any password (Redis's `nopass`). */
+  private auth(credentials: string[]): Buffer {
+    if (credentials.length === 1) {
+      return respErrorBytes(
+        'ERR AUTH <password> called without any password configured for the default user. ' +
+          'Are you sure your configuration is correct?',
+      );
+    }
+    if (credentials.length === 2 && credentials[0] === 'default') return respOkBytes;
+    if (credentials.length === 2) {
+      return respErrorBytes('WRONGPASS invalid username-password pair or user is disabled.');
+    }
+    return respErrorBytes('ERR syntax error');
   }
 
   /** CLIENT's subcommands (`client_`: `client` is the session's own field). */
@@ -408,10 +426,11 @@ export class RespSession {
     if (sub === 'ID' && argCount === 0) return respBytes(respIntegerText(this.client.id));
     if (sub === 'INFO' && argCount === 0) {
       const me = this.server.clients().find((client) => client.id === this.client.id);
-      return respBytes(respBulkText(me === undefined ? '' : clientInfoLine(me)));
+      return respBytes(respTextReply(me === undefined ? '' : clientInfoLine(me), this.resp3));
     }
     if (sub === 'LIST') {
-      return respBytes(respBulkText(this.server.clients().map(clientInfoLine).join('')));
+      const lines = this.server.clients().map(clientInfoLine).join('');
+      return respBytes(respTextReply(lines, this.resp3));
     }
     if (sub === 'SETINFO' && argCount === 2) {
       const attribute = (words[2] as string).toUpperCase();
@@ -421,9 +440,8 @@ export class RespSession {
       else return respErrorBytes(`ERR Unrecognized option '${words[2]}'`);
       return respOkBytes;
     }
-    return respErrorBytes(
-      `ERR unknown subcommand or wrong number of arguments for '${words[1]}'. Try CLIENT HELP.`,
-    );
+    const known = ['SETNAME', 'GETNAME', 'ID', 'INFO', 'LIST', 'SETINFO'];
+    return subcommandError('client', words[1] as string, known);
   }
 
   private config(words: string[]): Buffer {
@@ -438,10 +456,27 @@ export class RespSession {
       );
     }
     if (sub === 'RESETSTAT' && words.length === 2) return respOkBytes;
+    return subcommandError('config', words[1] as string, ['GET', 'SET', 'RESETSTAT']);
+  }
+}
+
+/** Redis 7.0's error for a subcommand: the wrong number of arguments for one it knows
+ * (named `command|sub`), else unknown. */
+function subcommandError(command: string, sub: string, known: string[]): Buffer {
+  if (known.includes(sub.toUpperCase())) {
     return respErrorBytes(
-      `ERR unknown subcommand or wrong number of arguments for '${words[1]}'. Try CONFIG HELP.`,
+      `ERR wrong number of arguments for '${command}|${sub.toLowerCase()}' command`,
     );
   }
+  return respErrorBytes(
+    `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`,
+  );
+}
+
+/** Text for people (INFO, CLIENT LIST): a bulk string, or in RESP3 a verbatim string. */
+function respTextReply(text: string, resp3: boolean): string {
+  if (!resp3) return respBulkText(text);
+  return `=${text.length + 4}\r\ntxt:${text}\r\n`;
 }
 
 /** Every argument as a byte string. */

@@ -14,8 +14,8 @@ export const messages = {
   takesNoArguments: (command: string) => `${command} takes no arguments`,
   startUsage: 'START takes no arguments, or SERIALIZABLE',
   commitDoomed: (reason: string) =>
-    `COMMIT refused, nothing was applied: a write in this transaction was refused (${reason}); ` +
-    'the transaction is closed',
+    `COMMIT failed, nothing was applied: the transaction was discarded because a write in it ` +
+    `was refused (${reason}); the transaction is closed`,
   commitConflict: (key: string) =>
     `COMMIT failed, nothing was applied: key ${JSON.stringify(key)} was written by someone else ` +
     'after this transaction read or wrote it (START SERIALIZABLE); the transaction is closed, ' +
