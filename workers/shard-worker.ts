@@ -15,7 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { CommandCode } from '../src/commands/command-codes.js';
-import { isUtf8Range } from '../src/protocol/byte-ranges.js';
+import { byteStringOf, isUtf8Range } from '../src/protocol/byte-ranges.js';
 import { messages } from '../src/protocol/messages.js';
 import { errorReplyBytes, okReplyBytes, resultReplyText } from '../src/protocol/reply-format.js';
 import {
@@ -133,7 +133,7 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
         return reply(invalidUtf8Reply);
       }
       // toString copies into a fresh string, so a stored value never pins the batch buffer.
-      store.put(bytes.toString('latin1', a, b), bytes.toString('latin1', c, d));
+      store.put(bytes.toString('latin1', a, b), byteStringOf(bytes, c, d));
       return reply(okReplyBytes);
     }
     case OpCode.del:
@@ -194,7 +194,7 @@ function applyCommitPart(
     }
     const key = bytes.toString('latin1', ops[w + 1], ops[w + 2]);
     if (ops[w] === OpCode.txPut) {
-      store.txWrite(key, bytes.toString('latin1', ops[w + 3], ops[w + 4]));
+      store.txWrite(key, byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number));
     } else if (ops[w] === OpCode.txDel) {
       store.txWrite(key, undefined);
     } else {
@@ -215,7 +215,7 @@ function runCommand(ops: Int32Array, at: number, bytes: Buffer): void {
   for (let i = 0; i < argCount; i++) {
     const length = bytes.readUInt32LE(offset);
     offset += 4;
-    commandArgs[i] = bytes.toString('latin1', offset, offset + length);
+    commandArgs[i] = byteStringOf(bytes, offset, offset + length);
     offset += length;
   }
   respOut.resp3 = (flags & commandResp3Flag) !== 0;
