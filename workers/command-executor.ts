@@ -43,8 +43,12 @@ export class CommandExecutor {
     const store = this.store;
     const key = args[0] as string;
     switch (code) {
-      case CommandCode.get:
-        return out.bulk(store.get(key));
+      case CommandCode.get: {
+        const value = store.get(key);
+        if (value === undefined) store.misses++;
+        else store.hits++;
+        return out.bulk(value);
+      }
       case CommandCode.set:
         return runSet(store, args, out, this.valueBytesMax);
       case CommandCode.setnx:

@@ -133,7 +133,7 @@ export class Coordinator {
     const transaction = session.transaction;
     if (transaction !== null) {
       if (transaction.watch !== null)
-        this.watchFirstTouch(transaction.watch, command, source, shard, stripe);
+        this.watchFirstTouch(transaction, command, source, shard, stripe);
       if (this.transactionCommand(session, transaction, command, source, shard, stripe)) {
         return false;
       }
@@ -206,14 +206,20 @@ export class Coordinator {
   /** START SERIALIZABLE: the shard watches a key from the transaction's first GET, PUT or DEL
    * of it, sent before that command so the shard sees the watch first. */
   private watchFirstTouch(
-    watch: WatchSet,
+    transaction: Transaction,
     command: KeyCommand | PutCommand,
     source: Buffer,
     shard: number,
     stripe: number,
   ): void {
+    const watch = transaction.watch as WatchSet;
     const keyId = source.toString('latin1', command.keyStart, command.keyEnd);
     if (watch.keys.has(keyId)) return;
+    // The shards hold what a transaction watches: bounded like its writes.
+    if (watch.keys.size >= this.config.txWritesMax) {
+      transaction.doomedBy ??= messages.txWatchLimit(this.config.txWritesMax);
+      return;
+    }
     const bytes = Buffer.from(source.subarray(command.keyStart, command.keyEnd));
     watch.keys.set(keyId, { keyId, stripe, shard, bytes });
     this.runner.sendWatches(watch, new Map([[shard, [bytes]]]), null);

@@ -37,7 +37,7 @@ export class ReplySlot implements OpSink {
   }
 
   reject(message: string): void {
-    const reply = errorReplyBytes(message);
+    const reply = this.queue.errorReply(message);
     this.resolve(reply, 0, reply.length);
   }
 }
@@ -57,6 +57,10 @@ export class ReplyQueue {
   constructor(write: (chunks: Uint8Array[]) => void) {
     this.write = write;
   }
+
+  /** How an error the main thread finds (a shard that failed) reads in the client's protocol:
+   * a JSON line until the connection turns out to speak RESP (resp-session.ts). */
+  errorReply: (message: string) => Uint8Array = errorReplyBytes;
 
   /** Commands dispatched whose reply has not been written yet. */
   get pendingCount(): number {

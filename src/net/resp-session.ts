@@ -77,6 +77,7 @@ export class RespSession {
     });
     this.requestBytesMax = config.lineBytesMax + requestFramingBytesMax;
     this.watch = { watcher: client.id, keys: new Map(), shardFailures: [] };
+    client.replies.errorReply = (message) => respErrorBytes(`ERR ${message}`);
   }
 
   get inMulti(): boolean {
@@ -259,6 +260,15 @@ export class RespSession {
       case 'watch':
         if (this.queued !== null) {
           replies.push(respErrorBytes('ERR WATCH inside MULTI is not allowed'));
+          return 'ran';
+        }
+        // What one client watches is held on the shards: bounded like a transaction's writes.
+        if (this.watch.keys.size + call.count - 1 > this.server.config.txWritesMax) {
+          replies.push(
+            respErrorBytes(
+              `ERR a client may watch at most ${this.server.config.txWritesMax} keys (--max-tx-writes)`,
+            ),
+          );
           return 'ran';
         }
         return this.server.runner.watch(this.client, this.watch, ownedCall(call)) ? 'waits' : 'ran';

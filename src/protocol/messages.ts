@@ -12,6 +12,8 @@ export const messages = {
   takesOneKey: (command: string) => `${command} takes exactly one key`,
   putNeedsValue: 'PUT takes a key and a value',
   takesNoArguments: (command: string) => `${command} takes no arguments`,
+  txWatchLimit: (limit: number) =>
+    `a START SERIALIZABLE transaction may touch at most ${limit} keys (--max-tx-writes)`,
   startUsage: 'START takes no arguments, or SERIALIZABLE',
   commitDoomed: (reason: string) =>
     `COMMIT failed, nothing was applied: the transaction was discarded because a write in it ` +
