@@ -36,6 +36,8 @@ const requestArgsMax = 1024 * 1024;
  * the full line limit still fits in a SET. */
 const requestFramingBytesMax = 64 * 1024;
 
+const requestTooLarge = 'Protocol error: request larger than --max-line-bytes allows';
+
 /** What a RESP session needs from the server around it. */
 export interface RespServer {
   readonly config: Config;
@@ -89,11 +91,18 @@ export class RespSession {
     const request = this.parser.next();
     if (request === null) {
       if (this.parser.bufferedBytes > this.requestBytesMax) {
-        return this.protocolError('Protocol error: request larger than --max-line-bytes');
+        return this.protocolError(requestTooLarge);
       }
       return 'none';
     }
     if (request.kind === 'error') return this.protocolError(request.message);
+    // The same bound whether the request came in one packet or many.
+    if (
+      (request.ends[request.count - 1] as number) - (request.starts[0] as number) >
+      this.requestBytesMax
+    ) {
+      return this.protocolError(requestTooLarge);
+    }
     this.server.countCommand();
     return this.run(request);
   }
