@@ -13,7 +13,9 @@
  * Written with callbacks and counters rather than promises: it runs once per transaction on
  * the main thread (bench/run.ts, the transaction mix).
  */
-import type { OpSink } from '../shards/batch-builder.js';
+import { argsOf } from '../commands/command-call.js';
+import { CommandCode } from '../commands/command-codes.js';
+import type { BatchBuilder, OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
 import type { LockKey, LockTable } from './lock-table.js';
@@ -120,19 +122,46 @@ function sendPart(
     reject: () => answered(shard, false),
   };
   let partBytes = 0;
-  for (let i = from; i < to; i++) partBytes += (writes[i] as BufferedWrite).bytes.length;
-  // The whole part goes in one batch: the shard reads its writes right after its txApply row.
-  const batch = handle.batchFor(partBytes, 0);
-  batch.addControlOp(OpCode.txApply, request.txId, to - from, sink);
+  let rows = 0;
   for (let i = from; i < to; i++) {
-    const { bytes, keyBytes, isDel } = writes[i] as BufferedWrite;
-    if (isDel) {
+    const write = writes[i] as BufferedWrite;
+    partBytes += write.bytes.length;
+    rows += write.onlyExpiry ? 1 : write.expireAt > 0 ? 2 : 1;
+  }
+  // The whole part goes in one batch: the shard reads its writes right after its txApply row.
+  const batch = handle.batchFor(partBytes + 64 * rows, 0);
+  batch.addControlOp(OpCode.txApply, request.txId, rows, sink);
+  for (let i = from; i < to; i++) {
+    const write = writes[i] as BufferedWrite;
+    const { bytes, keyBytes, isDel } = write;
+    if (write.onlyExpiry) {
+      addExpiryRow(batch, write);
+    } else if (isDel) {
       batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
     } else {
       batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
+      if (write.expireAt > 0) addExpiryRow(batch, write);
     }
   }
   handle.scheduleFlush();
+}
+
+/** A buffered EXPIRE or PERSIST, as the shared model's PEXPIREAT or PERSIST of the key: a
+ * key that is gone by COMMIT stays gone. */
+function addExpiryRow(batch: BatchBuilder, write: BufferedWrite): void {
+  const key = write.bytes.subarray(0, write.keyBytes);
+  if (write.expireAt > 0) {
+    batch.addCommandOp(
+      CommandCode.pexpireat,
+      false,
+      argsOf([key, String(write.expireAt)]),
+      0,
+      2,
+      null,
+    );
+  } else {
+    batch.addCommandOp(CommandCode.persist, false, argsOf([key]), 0, 1, null);
+  }
 }
 
 /** The undo record is no longer needed; it rides with the shard's next batch. */

@@ -23,7 +23,12 @@ import type { Config } from '../config/options.js';
 import type { ShardStats } from '../net/info-sections.js';
 import type { ReplyQueue } from '../net/reply-queue.js';
 import { copyRange, isUtf8Range } from '../protocol/byte-ranges.js';
-import type { DebugCommand, KeyCommand, PutCommand } from '../protocol/command-parser.js';
+import type {
+  DebugCommand,
+  ExpiryCommand,
+  KeyCommand,
+  PutCommand,
+} from '../protocol/command-parser.js';
 import { messages } from '../protocol/messages.js';
 import {
   errorReplyBytes,
@@ -39,6 +44,7 @@ import type { ShardRouter } from '../shards/shard-router.js';
 import { AtomicRun } from './atomic-run.js';
 import { CommandRunner, type WatchedKey, type WatchSet } from './command-runner.js';
 import { runCommit } from './commit.js';
+import { bufferExpiryCommand, sendExpiryCommand } from './line-expiry.js';
 import { LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
 import { type BufferedWrite, Transaction } from './transaction.js';
@@ -170,6 +176,42 @@ export class Coordinator {
     return false;
   }
 
+  /** EXPIRE, PEXPIRE, PERSIST, TTL, PTTL (line-expiry.ts); like keyCommand for locks. */
+  expiryCommand(session: ClientSession, command: ExpiryCommand, source: Buffer): Waits {
+    const { keyStart, keyEnd } = command;
+    if (!isUtf8Range(source, keyStart, keyEnd)) {
+      if (command.kind !== 'TTL' && command.kind !== 'PTTL')
+        this.doom(session, messages.invalidUtf8);
+      session.replies.push(invalidUtf8Reply);
+      return false;
+    }
+    const stripe = this.router.stripeOf(source, keyStart, keyEnd);
+    const shard = this.router.shardOfStripe(stripe);
+    const key = Buffer.from(source.subarray(keyStart, keyEnd));
+    const place = { shard, stripe, keyId: key.toString('latin1'), key };
+    const handle = this.shards[shard] as ShardHandle;
+    const transaction = session.transaction;
+    if (transaction !== null) {
+      if (transaction.watch !== null) {
+        this.watchFirstTouch(transaction, command, source, shard, stripe);
+      }
+      if (bufferExpiryCommand(session, transaction, command, place, handle, this.config)) {
+        return false;
+      }
+    }
+    if (this.locks.isStripeHeld(stripe) || this.locks.isGated) {
+      if (this.locks.isLocked(place) || this.locks.isGated) {
+        this.locks.waitUntilFree(place, () => {
+          sendExpiryCommand(session, command, place, handle);
+          session.resume();
+        });
+        return true;
+      }
+    }
+    sendExpiryCommand(session, command, place, handle);
+    return false;
+  }
+
   start(session: ClientSession, serializable: boolean): void {
     if (session.transaction !== null) {
       session.replies.push(errorReplyBytes(messages.transactionAlreadyOpen));
@@ -207,7 +249,7 @@ export class Coordinator {
    * of it, sent before that command so the shard sees the watch first. */
   private watchFirstTouch(
     transaction: Transaction,
-    command: KeyCommand | PutCommand,
+    command: KeyCommand | PutCommand | ExpiryCommand,
     source: Buffer,
     shard: number,
     stripe: number,
@@ -391,7 +433,8 @@ export class Coordinator {
     const keyId = source.toString('latin1', keyStart, keyEnd);
     if (command.kind === 'GET') {
       const buffered = transaction.read(keyId);
-      if (buffered === undefined) return false;
+      // An expiry change alone buffers no value: the committed one is read.
+      if (buffered === undefined || buffered.onlyExpiry) return false;
       if (buffered.isDel) {
         session.replies.push(keyNotFoundReply);
       } else {
@@ -426,7 +469,16 @@ export class Coordinator {
     const bytes = Buffer.allocUnsafe(keyBytes + valueBytes);
     copyRange(source, keyStart, keyEnd, bytes, 0);
     if (isPut) copyRange(source, command.valueStart, command.valueEnd, bytes, keyBytes);
-    const write: BufferedWrite = { shard, stripe, keyId, bytes, keyBytes, isDel: !isPut };
+    const write: BufferedWrite = {
+      shard,
+      stripe,
+      keyId,
+      bytes,
+      keyBytes,
+      isDel: !isPut,
+      expireAt: -1,
+      onlyExpiry: false,
+    };
     const result = transaction.buffer(write, this.config);
     if (result === 'writesLimit') {
       const message = messages.txWritesLimit(this.config.txWritesMax);

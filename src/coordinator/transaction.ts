@@ -20,6 +20,12 @@ export interface BufferedWrite {
   bytes: Buffer;
   keyBytes: number;
   isDel: boolean;
+  /** The key's expiry after the commit: -1 none set here (a PUT clears any), 0 cleared
+   * (PERSIST), else the time in ms since the epoch (EXPIRE, PEXPIRE). */
+  expireAt: number;
+  /** Only the expiry changes (EXPIRE or PERSIST of a key the transaction did not write): the
+   * value stays what it is at COMMIT, if the key exists then. */
+  onlyExpiry: boolean;
 }
 
 export type BufferResult = 'buffered' | 'writesLimit' | 'bytesLimit';

@@ -24,7 +24,12 @@ import type { Transaction } from '../coordinator/transaction.js';
 import { parseCommand } from '../protocol/command-parser.js';
 import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
 import { messages } from '../protocol/messages.js';
-import { errorReplyBytes, okReplyBytes, pongReplyBytes } from '../protocol/reply-format.js';
+import {
+  errorReplyBytes,
+  okReplyBytes,
+  pongReplyBytes,
+  resultReplyText,
+} from '../protocol/reply-format.js';
 import type { ClientDescription } from '../protocol/resp-server-replies.js';
 import { ReplyQueue } from './reply-queue.js';
 import { type RespServer, RespSession } from './resp-session.js';
@@ -226,6 +231,21 @@ export class Connection implements ClientSession {
       case 'DEL':
         waits = this.coordinator.keyCommand(this, command, line.bytes);
         break;
+      case 'EXPIRE':
+      case 'PEXPIRE':
+      case 'PERSIST':
+      case 'TTL':
+      case 'PTTL':
+        waits = this.coordinator.expiryCommand(this, command, line.bytes);
+        break;
+      case 'INFO': {
+        const slot = this.replies.reserve();
+        this.respServer.info(command.section, (text) => {
+          const reply = Buffer.from(resultReplyText(text));
+          slot.resolve(reply, 0, reply.length);
+        });
+        return;
+      }
       case 'START':
         this.coordinator.start(this, command.serializable);
         return;

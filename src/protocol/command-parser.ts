@@ -9,13 +9,42 @@
 import { echoedWordCharsMax } from '../config/bounds.js';
 import { messages } from './messages.js';
 
-export type CommandName = 'GET' | 'PUT' | 'DEL' | 'START' | 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+export type CommandName =
+  | 'GET'
+  | 'PUT'
+  | 'DEL'
+  | 'START'
+  | 'COMMIT'
+  | 'ROLLBACK'
+  | 'PING'
+  | 'QUIT'
+  | 'EXPIRE'
+  | 'PEXPIRE'
+  | 'PERSIST'
+  | 'TTL'
+  | 'PTTL'
+  | 'INFO';
 
 /** Byte ranges into the buffer the line was parsed from (absolute offsets). */
 export interface KeyCommand {
   kind: 'GET' | 'DEL';
   keyStart: number;
   keyEnd: number;
+}
+
+/** Expiry of one key (SPEC.md section 8): PERSIST, TTL and PTTL take only the key. */
+export interface ExpiryCommand {
+  kind: 'EXPIRE' | 'PEXPIRE' | 'PERSIST' | 'TTL' | 'PTTL';
+  keyStart: number;
+  keyEnd: number;
+  /** EXPIRE and PEXPIRE: the time to live in ms (negative or zero: the key goes now). */
+  ms: number;
+}
+
+/** INFO [section]: the server's figures, as Redis's INFO text. */
+export interface InfoCommand {
+  kind: 'INFO';
+  section: string;
 }
 
 export interface PutCommand {
@@ -58,6 +87,8 @@ export type Command =
   | PutCommand
   | BareCommand
   | StartCommand
+  | ExpiryCommand
+  | InfoCommand
   | DebugCommand
   | ParseError
   | Blank;
@@ -93,6 +124,12 @@ const commandNames: readonly CommandName[] = [
   'ROLLBACK',
   'PING',
   'QUIT',
+  'EXPIRE',
+  'PEXPIRE',
+  'PERSIST',
+  'TTL',
+  'PTTL',
+  'INFO',
 ];
 
 function matchCommand(line: Buffer, start: number, end: number): CommandName | 'DEBUG' | null {
@@ -134,6 +171,26 @@ export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Comm
       return { kind: name, keyStart, keyEnd };
     case 'PUT':
       return parsePut(bytes, keyStart, keyEnd, end);
+    case 'PERSIST':
+    case 'TTL':
+    case 'PTTL':
+      if (keyStart === keyEnd || skipSeparators(bytes, keyEnd, end) !== end) {
+        const message = messages.takesOneKey(name);
+        return name === 'PERSIST'
+          ? { kind: 'error', message, isWrite: true }
+          : { kind: 'error', message };
+      }
+      return { kind: name, keyStart, keyEnd, ms: 0 };
+    case 'EXPIRE':
+    case 'PEXPIRE':
+      return parseExpire(name, bytes, keyStart, keyEnd, end);
+    case 'INFO': {
+      const section = bytes.toString('latin1', keyStart, keyEnd);
+      if (skipSeparators(bytes, keyEnd, end) !== end) {
+        return { kind: 'error', message: messages.infoUsage };
+      }
+      return { kind: 'INFO', section: section === '' ? 'default' : section };
+    }
     case 'DEBUG':
       return {
         kind: 'DEBUG',
@@ -158,6 +215,31 @@ export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Comm
       }
       return { kind: name };
   }
+}
+
+/** Whole numbers up to 15 digits: exact as doubles, and far past any sensible expiry. */
+const wholeNumber = /^-?\d{1,15}$/;
+
+/** `EXPIRE key seconds` or `PEXPIRE key ms`. */
+function parseExpire(
+  name: 'EXPIRE' | 'PEXPIRE',
+  bytes: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  end: number,
+): Command {
+  const amountStart = skipSeparators(bytes, keyEnd, end);
+  const amountEnd = wordEnd(bytes, amountStart, end);
+  const amount = bytes.toString('latin1', amountStart, amountEnd);
+  if (
+    keyStart === keyEnd ||
+    !wholeNumber.test(amount) ||
+    skipSeparators(bytes, amountEnd, end) !== end
+  ) {
+    return { kind: 'error', message: messages.expireUsage(name), isWrite: true };
+  }
+  const ms = Number(amount) * (name === 'EXPIRE' ? 1000 : 1);
+  return { kind: name, keyStart, keyEnd, ms };
 }
 
 /** The value is everything after the key and its following spaces, minus trailing spaces and

@@ -8,7 +8,13 @@ import { formatByteSize } from '../config/byte-size.js';
 export const messages = {
   keyNotFound: 'Key not found!',
   unknownCommand: (word: string) =>
-    `unknown command '${word}'; commands are PUT, GET, DEL, START, COMMIT, ROLLBACK, PING, QUIT`,
+    `unknown command '${word}'; commands are PUT, GET, DEL, START, COMMIT, ROLLBACK, PING, QUIT, ` +
+    'EXPIRE, PEXPIRE, PERSIST, TTL, PTTL, INFO',
+  expireUsage: (command: string) =>
+    command === 'EXPIRE'
+      ? 'EXPIRE takes a key and a whole number of seconds'
+      : 'PEXPIRE takes a key and a whole number of milliseconds',
+  infoUsage: 'INFO takes no argument or one section name',
   takesOneKey: (command: string) => `${command} takes exactly one key`,
   putNeedsValue: 'PUT takes a key and a value',
   takesNoArguments: (command: string) => `${command} takes no arguments`,

@@ -50,6 +50,11 @@ export function resultReplyText(value: string): string {
   return resultPrefix + jsonString(value) + replySuffix;
 }
 
+/** A reply whose result is a JSON integer: `{"status": "Ok", "result": 42}` (TTL, PTTL). */
+export function integerResultReplyBytes(value: number): Buffer {
+  return Buffer.from(`${resultPrefix}${value}${replySuffix}`);
+}
+
 export function errorReplyText(message: string): string {
   return errorPrefix + jsonString(message) + replySuffix;
 }
