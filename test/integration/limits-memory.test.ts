@@ -88,7 +88,9 @@ test('over --max-memory writes are refused, reads and deletes still work', {
 
 test('each shard heap limit is above --max-memory, so the guard trips first', async (t) => {
   // One shard holds everything: its V8 heap must not die before the RSS limit refuses writes.
-  const server = await startServer(['--max-memory', '64mb', '--shards', '1']);
+  // 128 MiB: an idle server is already ~65 MiB of RSS (Node 24, one shard), so 64 MiB left no
+  // room for the first write.
+  const server = await startServer(['--max-memory', '128mb', '--shards', '1']);
   t.after(() => server.stop());
   const client = await Client.connect(server.port);
   const value = 'h'.repeat(256 * kib);
@@ -96,7 +98,7 @@ test('each shard heap limit is above --max-memory, so the guard trips first', as
   for (let i = 0; i < 2_000 && !refused; i++) {
     const reply = await client.call(`PUT k${i} ${value}`);
     refused = reply.status === 'Error';
-    if (refused) assert.equal(reply.mesg, messages.memoryFull(64 * mib));
+    if (refused) assert.equal(reply.mesg, messages.memoryFull(128 * mib));
   }
   assert.ok(refused);
   assert.deepEqual(await client.call('GET k0'), { status: 'Ok', result: value });
