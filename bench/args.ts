@@ -9,14 +9,17 @@ import { parseArgs } from 'node:util';
 import { keyspaceError } from './keyspace.js';
 import { defaultClientThreads } from './load-generator.js';
 import type { ProtocolName } from './protocols/codec.js';
-
-export type ServerChoice = 'haus' | 'redis' | 'both';
+import { SERVER_KINDS, type ServerKind } from './servers.js';
 
 export interface BenchArgs {
   help: boolean;
-  /** Suite to run: quick (default), full, or single (one configuration from the flags). */
-  suite: 'quick' | 'full' | 'single';
-  servers: ServerChoice;
+  /**
+   * Suite to run: quick (default), full, single (one configuration from the flags), or
+   * redis-benchmark (only the redis-benchmark side by side, which full also runs).
+   */
+  suite: 'quick' | 'full' | 'single' | 'redis-benchmark';
+  /** The server kinds the load generator drives, in report order. */
+  servers: readonly ServerKind[];
   /** An already running server to drive instead of starting one (single suite only). */
   connect: { host: string; port: number; protocol: ProtocolName; pid: number | null } | null;
   connections: number;
@@ -33,6 +36,8 @@ export interface BenchArgs {
   txWrites: number;
   shards: number;
   runs: number;
+  /** redis-benchmark's `-n` for each of its runs (one per server and pipeline depth). */
+  redisBenchmarkRequests: number;
   outDir: string;
   charts: boolean;
 }
@@ -41,6 +46,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   full: { type: 'boolean' },
   single: { type: 'boolean' },
+  'redis-benchmark': { type: 'boolean' },
+  'redis-benchmark-requests': { type: 'string' },
   server: { type: 'string' },
   connect: { type: 'string' },
   protocol: { type: 'string' },
@@ -63,20 +70,33 @@ const OPTIONS = {
 } as const;
 
 const cores = availableParallelism();
+/**
+ * redis-benchmark requests per test and run: redis-benchmark's own default, so the numbers read
+ * like anyone's default run. The side by side (4 runs of 4 tests, 4 server starts) then takes
+ * about 20 s on 2 cores, most of it Haus's MSET.
+ */
+const REDIS_BENCHMARK_REQUESTS = 100_000;
 
 export const HELP = `Haus KV load generator: drives Haus and Redis with the same client, compares them.
 
 Usage: npm run bench [-- flags]        (or: node dist/bench/run.js [flags])
 
 Suites
-  (default)              quick suite: P=1, P=16 and --tx 4 against Haus and Redis (~1 min)
-  --full                 also shard scaling, value sizes, 1M keys, 1000 connections, memory/key
+  (default)              quick suite: P=1, P=16 and --tx 4 against Haus (line protocol),
+                         Haus over RESP and Redis (~1 min)
+  --full                 also shard scaling, value sizes, 1M keys, 1000 connections,
+                         memory/key, and the redis-benchmark side by side
   --single               one configuration made of the load flags below
+  --redis-benchmark      only redis-benchmark -t set,get,incr,mset at -P 1 and -P 16, 50
+                         connections, against Haus (RESP) and Redis in turn (~20 s)
+  --redis-benchmark-requests N
+                         redis-benchmark -n for each of those runs (default ${REDIS_BENCHMARK_REQUESTS})
   --runs N               run each configuration N times, report the median (default 1;
                          use 3 to check the targets)
 
 Servers
-  --server S             haus | redis | both (default both; Redis is skipped if
+  --server S             haus | haus-resp | redis, or a comma-separated list of them, or
+                         both (haus,redis) or all (default all; Redis is skipped if
                          redis-server is not on PATH)
   --shards N             Haus shards (default ${cores}, the core count)
   --connect HOST:PORT    --single only: drive a server that is already running
@@ -110,8 +130,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     parseNumber(flag, text, fallback, { min, integer: true });
   const args: BenchArgs = {
     help: values.help === true,
-    suite: values.single ? 'single' : values.full ? 'full' : 'quick',
-    servers: parseChoice('--server', values.server, ['haus', 'redis', 'both'], 'both'),
+    suite: parseSuite(values),
+    servers: parseServers(values.server),
     connect: parseConnect(values.connect, values.protocol, values['server-pid']),
     connections: int('--connections', values.connections, 50, 1),
     pipeline: int('--pipeline', values.pipeline, 1, 1),
@@ -126,6 +146,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     txWrites: int('--tx', values.tx, 0, 0),
     shards: int('--shards', values.shards, cores, 1),
     runs: int('--runs', values.runs, 1, 1),
+    redisBenchmarkRequests: int(
+      '--redis-benchmark-requests',
+      values['redis-benchmark-requests'],
+      REDIS_BENCHMARK_REQUESTS,
+      1,
+    ),
     outDir: values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url)),
     charts: values['no-charts'] !== true,
   };
@@ -136,6 +162,33 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   const shapeError = keyspaceError(args);
   if (shapeError !== null) throw new Error(shapeError);
   return Object.freeze(args);
+}
+
+function parseSuite(values: {
+  single?: boolean;
+  full?: boolean;
+  'redis-benchmark'?: boolean;
+}): BenchArgs['suite'] {
+  if (values.single === true) {
+    if (values.full === true || values['redis-benchmark'] === true) {
+      throw new Error('--single runs one configuration: drop --full and --redis-benchmark');
+    }
+    return 'single';
+  }
+  if (values.full === true) return 'full';
+  return values['redis-benchmark'] === true ? 'redis-benchmark' : 'quick';
+}
+
+/** `all`, `both` (the two kinds before Haus spoke RESP), or a list such as `haus-resp,redis`. */
+function parseServers(text: string | undefined): readonly ServerKind[] {
+  if (text === undefined || text === 'all') return SERVER_KINDS;
+  if (text === 'both') return ['haus', 'redis'];
+  const named = text.split(',').map((word) => word.trim());
+  const unknown = named.filter((word) => !(SERVER_KINDS as readonly string[]).includes(word));
+  if (named.length === 0 || unknown.length > 0) {
+    fail('--server', text, `${SERVER_KINDS.join(' | ')}, a comma-separated list, both or all`);
+  }
+  return SERVER_KINDS.filter((kind) => named.includes(kind));
 }
 
 function parseNumber(

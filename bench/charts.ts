@@ -4,13 +4,25 @@
  * Haus throughput by shard count against the Redis P=16 line. Returns file names and SVG text;
  * the caller writes them.
  */
-import type { ServerKind } from './servers.js';
+import { SERVER_KINDS, SERVER_LABEL, type ServerKind } from './servers.js';
 import type { ScenarioOutcome } from './suite-runner.js';
 import { renderBarChart } from './svg-bar-chart.js';
 
-const COLOR: Record<ServerKind, string> = { haus: '#d9480f', redis: '#1864ab' };
-const LIGHT: Record<ServerKind, string> = { haus: '#ffa94d', redis: '#74c0fc' };
-const DARK: Record<ServerKind, string> = { haus: '#862e0c', redis: '#0b3a66' };
+const COLOR: Record<ServerKind, string> = {
+  haus: '#d9480f',
+  'haus-resp': '#2b8a3e',
+  redis: '#1864ab',
+};
+const LIGHT: Record<ServerKind, string> = {
+  haus: '#ffa94d',
+  'haus-resp': '#8ce99a',
+  redis: '#74c0fc',
+};
+const DARK: Record<ServerKind, string> = {
+  haus: '#862e0c',
+  'haus-resp': '#1b5e20',
+  redis: '#0b3a66',
+};
 
 export interface ChartFile {
   name: string;
@@ -33,8 +45,8 @@ function throughputChart(outcomes: ScenarioOutcome[]): string {
     title: 'Throughput by configuration (higher is better)',
     yLabel: 'ops/s',
     categories: outcomes.map((o) => o.scenario.id),
-    series: (['haus', 'redis'] as const).map((kind) => ({
-      name: kind === 'haus' ? 'Haus' : 'Redis',
+    series: measuredKinds(outcomes).map((kind) => ({
+      name: SERVER_LABEL[kind],
       color: COLOR[kind],
       values: outcomes.map((o) => o.results[kind]?.opsPerSec ?? null),
     })),
@@ -63,15 +75,21 @@ function latencyChart(outcomes: ScenarioOutcome[]): string {
     title: 'Latency percentiles by configuration (lower is better)',
     yLabel: 'µs (log scale)',
     logScale: true,
+    legendColumns: percentiles.length,
     categories: outcomes.map((o) => o.scenario.id),
-    series: (['haus', 'redis'] as const).flatMap((kind) =>
+    series: measuredKinds(outcomes).flatMap((kind) =>
       percentiles.map((p) => ({
-        name: `${kind === 'haus' ? 'Haus' : 'Redis'} ${p.name}`,
+        name: `${SERVER_LABEL[kind]} ${p.name}`,
         color: p.shade[kind],
         values: outcomes.map((o) => p.pick(kind, o) ?? null),
       })),
     ),
   });
+}
+
+/** The kinds with at least one result, so a run without Redis draws no empty series. */
+function measuredKinds(outcomes: ScenarioOutcome[]): ServerKind[] {
+  return SERVER_KINDS.filter((kind) => outcomes.some((o) => o.results[kind] !== undefined));
 }
 
 function shardChart(outcomes: ScenarioOutcome[]): string {

@@ -129,11 +129,12 @@ export class LoadConnection implements CommandSink {
     this.queue.shift();
     const right =
       kind === expected &&
-      (expected !== ReplyKind.Value || keyspace.isValueOf(keyIndex, buf, start, end));
+      (expected !== ReplyKind.Value || keyspace.isValueOf(keyIndex, buf, start, end)) &&
+      (expected !== ReplyKind.ArrayOk || keyIndex < 0 || isCount(buf, start, end, keyIndex));
     if (!right) {
       stats.recordError(
         () =>
-          `expected ${replyKindName(expected)}${keyIndex >= 0 ? ` for key ${keyIndex}` : ''}, ` +
+          `expected ${replyKindName(expected)}${checkedAgainst(expected, keyIndex)}, ` +
           `got ${replyKindName(kind)}: ${sample(buf, start, end)}`,
       );
     }
@@ -186,6 +187,21 @@ export class LoadConnection implements CommandSink {
     this.opsInFlight = 0;
     this.maybeFinish();
   }
+}
+
+/** `buf[start, end)` holds exactly the decimal digits of `count` (an ArrayOk's range). */
+function isCount(buf: Buffer, start: number, end: number, count: number): boolean {
+  let rest = count;
+  for (let pos = end - 1; pos >= start; pos -= 1) {
+    if (buf[pos] !== 0x30 + (rest % 10)) return false;
+    rest = Math.floor(rest / 10);
+  }
+  return rest === 0 && end > start;
+}
+
+function checkedAgainst(expected: ReplyKind, check: number): string {
+  if (check < 0) return '';
+  return expected === ReplyKind.ArrayOk ? ` of ${check} OKs` : ` for key ${check}`;
 }
 
 function sample(buf: Buffer, start: number, end: number): string {

@@ -1,9 +1,10 @@
 /**
  * The bench's text report: Markdown tables, so the same text reads in a terminal and pastes
- * into the README. One row per configuration and server, Haus/Redis ratios on the Haus row,
- * then memory per key and the target checks.
+ * into the README. One row per configuration and server, Haus/Redis ratios on each Haus row
+ * (line protocol and RESP), then memory per key and the target checks.
  */
 import type { Aggregate } from './run-aggregate.js';
+import { SERVER_KINDS, SERVER_LABEL } from './servers.js';
 import type { ScenarioOutcome, SuiteOutcome } from './suite-runner.js';
 import type { TargetCheck } from './targets.js';
 
@@ -39,16 +40,16 @@ export function formatReport(suite: SuiteOutcome, targets: TargetCheck[], runs: 
 }
 
 function scenarioRows(outcome: ScenarioOutcome): string[] {
-  const { haus, redis } = outcome.results;
-  const rows: string[] = [];
+  const { redis } = outcome.results;
   const label = outcome.scenario.label;
-  if (haus !== undefined) {
-    const opsRatio = redis === undefined ? '' : `${(haus.opsPerSec / redis.opsPerSec).toFixed(2)}x`;
-    const p99Ratio = redis === undefined ? '' : `${(haus.p99Us / redis.p99Us).toFixed(2)}x`;
-    rows.push(row(label, 'Haus', haus, opsRatio, p99Ratio));
-  }
-  if (redis !== undefined) rows.push(row(label, 'Redis', redis, '', ''));
-  return rows;
+  return SERVER_KINDS.flatMap((kind) => {
+    const result = outcome.results[kind];
+    if (result === undefined) return [];
+    const compared = kind !== 'redis' && redis !== undefined;
+    const opsRatio = compared ? `${(result.opsPerSec / redis.opsPerSec).toFixed(2)}x` : '';
+    const p99Ratio = compared ? `${(result.p99Us / redis.p99Us).toFixed(2)}x` : '';
+    return [row(label, SERVER_LABEL[kind], result, opsRatio, p99Ratio)];
+  });
 }
 
 function row(

@@ -1,7 +1,9 @@
 /**
  * What a bench run leaves on disk: `latest.json` (every run of every configuration, the
- * machine, the flags) and the SVG charts, in one folder that each run overwrites, so the
- * repository keeps one current set of results rather than a growing history.
+ * redis-benchmark runs, the machine, the flags), `latest.md` (the report as printed) and the
+ * SVG charts, in one folder that each run overwrites, so the repository keeps one current set
+ * of results rather than a growing history. A run that draws no charts (`--redis-benchmark`
+ * alone) leaves the charts already there untouched.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { availableParallelism, cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchArgs } from './args.js';
 import type { ChartFile } from './charts.js';
+import type { RedisBenchmarkOutcome } from './redis-benchmark-runner.js';
 import type { SuiteOutcome } from './suite-runner.js';
 import type { TargetCheck } from './targets.js';
 
@@ -36,10 +39,11 @@ export function writeResults(options: {
   args: BenchArgs;
   suite: SuiteOutcome;
   targets: TargetCheck[];
+  redisBenchmark: RedisBenchmarkOutcome | null;
   report: string;
   charts: ChartFile[];
 }): string[] {
-  const { args, suite, targets, report, charts } = options;
+  const { args, suite, targets, redisBenchmark, report, charts } = options;
   mkdirSync(args.outDir, { recursive: true });
   const json = {
     finishedAt: new Date().toISOString(),
@@ -47,6 +51,7 @@ export function writeResults(options: {
     args,
     scenarios: suite.outcomes,
     targets,
+    redisBenchmark,
     notes: suite.notes,
   };
   const written = [join(args.outDir, 'latest.json'), join(args.outDir, 'latest.md')];

@@ -1,15 +1,18 @@
 /**
  * `npm run bench`: parses the flags, picks the suite (quick, full or one configuration), runs
- * it against servers it starts itself (or one given with --connect), then prints the report
- * on stdout and writes results and charts. Progress goes to stderr so stdout stays the report.
+ * it against servers it starts itself (or one given with --connect), then the redis-benchmark
+ * side by side when asked (`--redis-benchmark`, or `--full`), prints the report on stdout and
+ * writes results and charts. Progress goes to stderr so stdout stays the report.
  */
 import { type BenchArgs, HELP, parseBenchArgs } from './args.js';
 import { drawCharts } from './charts.js';
+import { type RedisBenchmarkOutcome, runRedisBenchmark } from './redis-benchmark-runner.js';
+import { formatRedisBenchmark } from './redis-benchmark-table.js';
 import { formatReport } from './report-table.js';
 import { describeMachine, writeResults } from './results-file.js';
 import { fullScenarios, quickScenarios, singleScenario } from './scenarios.js';
 import { runAgainst, runSuite, type SuiteOutcome } from './suite-runner.js';
-import { checkTargets } from './targets.js';
+import { checkTargets, type TargetCheck } from './targets.js';
 
 async function main(): Promise<number> {
   let args: BenchArgs;
@@ -30,19 +33,39 @@ async function main(): Promise<number> {
       `Redis ${machine.redis ?? 'not found'}, ${args.threads} client thread(s)\n`,
   );
   const suite = await runChosenSuite(args);
+  const redisBenchmark = wantsRedisBenchmark(args) ? await runRedisBenchmark(args) : null;
   const targets = checkTargets(suite.outcomes);
-  const report = formatReport(suite, targets, args.runs);
+  const report = composeReport({ args, suite, targets, redisBenchmark });
   process.stdout.write(`\n${report}`);
-  const charts = args.charts ? drawCharts(suite.outcomes) : [];
-  const written = writeResults({ args, suite, targets, report, charts });
+  const charts = args.charts && suite.outcomes.length > 0 ? drawCharts(suite.outcomes) : [];
+  const written = writeResults({ args, suite, targets, redisBenchmark, report, charts });
   process.stderr.write(`wrote ${written.join(', ')}\n`);
   const errors = suite.outcomes.some((outcome) =>
     Object.values(outcome.results).some((result) => result.errors > 0),
   );
-  return errors ? 1 : 0;
+  return errors || (redisBenchmark?.errors.length ?? 0) > 0 ? 1 : 0;
+}
+
+function wantsRedisBenchmark(args: BenchArgs): boolean {
+  return args.suite === 'full' || args.suite === 'redis-benchmark';
+}
+
+/** The load generator's tables (when a suite ran), then the redis-benchmark side by side. */
+function composeReport(parts: {
+  args: BenchArgs;
+  suite: SuiteOutcome;
+  targets: TargetCheck[];
+  redisBenchmark: RedisBenchmarkOutcome | null;
+}): string {
+  const { args, suite, targets, redisBenchmark } = parts;
+  const sections: string[] = [];
+  if (suite.outcomes.length > 0) sections.push(formatReport(suite, targets, args.runs));
+  if (redisBenchmark !== null) sections.push(formatRedisBenchmark(redisBenchmark, args.shards));
+  return sections.join('\n');
 }
 
 function runChosenSuite(args: BenchArgs): Promise<SuiteOutcome> {
+  if (args.suite === 'redis-benchmark') return Promise.resolve({ outcomes: [], notes: [] });
   if (args.suite === 'single') {
     const scenario = singleScenario(args);
     return args.connect === null

@@ -4,11 +4,14 @@
  * transaction mix. The full suite adds one sweep per question (how shards scale, how value
  * size and keyspace size matter, how 1,000 connections behave) and measures memory per key
  * at 1M keys. Each sweep changes one thing from the headline so its effect reads directly.
+ * The headline, value-size and connection rows drive Haus through both front doors (its line
+ * protocol and RESP) beside Redis; shard scaling and memory are questions about the store
+ * behind the doors, so they ask them of the line protocol alone.
  */
 import { availableParallelism } from 'node:os';
 import type { BenchArgs } from './args.js';
 import type { KeyspaceShape } from './keyspace.js';
-import type { ServerKind } from './servers.js';
+import { SERVER_KINDS, type ServerKind } from './servers.js';
 
 export type ScenarioGroup = 'headline' | 'shards' | 'values' | 'keyspace' | 'connections';
 
@@ -24,7 +27,7 @@ export interface Scenario {
   id: string;
   group: ScenarioGroup;
   label: string;
-  servers: ServerKind[];
+  servers: readonly ServerKind[];
   hausShards: number;
   keyspace: KeyspaceShape;
   load: LoadShape;
@@ -32,7 +35,8 @@ export interface Scenario {
   measureMemory: boolean;
 }
 
-const BOTH: ServerKind[] = ['haus', 'redis'];
+const ALL: readonly ServerKind[] = SERVER_KINDS;
+const LINE_AND_REDIS: readonly ServerKind[] = ['haus', 'redis'];
 const HEADLINE_LOAD: LoadShape = { connections: 50, pipeline: 1, getRatio: 0.9, txWrites: 0 };
 /** Large values get fewer keys so the data stays near 128 MiB whatever the value size. */
 const DATA_BYTES_TARGET = 128 * 1024 * 1024;
@@ -41,7 +45,7 @@ export function quickScenarios(args: BenchArgs): Scenario[] {
   const keyspace = { keys: 100_000, keyBytes: args.keyBytes, valueBytes: 32 };
   const base = {
     group: 'headline' as const,
-    servers: BOTH,
+    servers: ALL,
     hausShards: args.shards,
     keyspace,
     measureMemory: false,
@@ -87,6 +91,7 @@ export function fullScenarios(args: BenchArgs): Scenario[] {
     group: 'keyspace',
     label: 'P=16, 1M keys',
     keyspace: { ...p16.keyspace, keys: 1_000_000 },
+    servers: LINE_AND_REDIS,
     measureMemory: true,
   };
   const crowd: Scenario = {
@@ -112,7 +117,7 @@ export function singleScenario(args: BenchArgs): Scenario {
     id: 'single',
     group: 'headline',
     label: `P=${args.pipeline}, ${args.connections} conns, ${shape}`,
-    servers: args.servers === 'both' ? BOTH : [args.servers],
+    servers: args.servers,
     hausShards: args.shards,
     keyspace: { keys: args.keys, keyBytes: args.keyBytes, valueBytes: args.valueBytes },
     load,

@@ -91,3 +91,26 @@ export async function redisUsedMemoryBytes(host: string, port: number): Promise<
   if (match?.[1] === undefined) throw new Error('INFO memory has no used_memory line');
   return Number(match[1]);
 }
+
+/** `GET key` over RESP: the value as text, or null for a missing key. */
+export async function respGet(host: string, port: number, key: string): Promise<string | null> {
+  const reply = await ask({
+    host,
+    port,
+    request: respCommand('GET', key),
+    timeoutMs: 5000,
+    complete: (text) => {
+      const header = /^(?:\$(\d+)|[-+:$*][^\r]*)\r\n/.exec(text);
+      if (header === null) return false;
+      return header[1] === undefined || Buffer.byteLength(text) >= bulkEnd(header);
+    },
+  });
+  const bulk = /^\$(\d+)\r\n/.exec(reply);
+  if (bulk?.[1] !== undefined) return reply.slice(bulk[0].length, bulk[0].length + Number(bulk[1]));
+  if (reply.startsWith('$-1\r\n')) return null;
+  throw new Error(`GET ${key}: unexpected reply ${JSON.stringify(reply.slice(0, 80))}`);
+}
+
+function bulkEnd(header: RegExpExecArray): number {
+  return header[0].length + Number(header[1]) + 2;
+}

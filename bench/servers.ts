@@ -1,7 +1,10 @@
 /**
  * The servers under test, started and stopped by the bench itself: Haus from this checkout's
  * build (`dist/src/cli.js`) and Redis from `redis-server` on PATH, each on a free loopback
- * port, so a bench run needs no setup and leaves nothing running. Redis runs with persistence
+ * port, so a bench run needs no setup and leaves nothing running. Haus is one server with two
+ * front doors, so it is two kinds here: `haus` spoken to in its line protocol, `haus-resp` the
+ * same build spoken to in RESP on the same main port (a connection whose first byte is `*`),
+ * with the client code that drives Redis. Redis runs with persistence
  * off, as Haus has none, so neither pays for disk. Nothing is installed here: when
  * `redis-server` is missing, Redis is skipped and the report says why.
  */
@@ -18,7 +21,17 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_KEPT_CHARS = 4000;
 
-export type ServerKind = 'haus' | 'redis';
+export type ServerKind = 'haus' | 'haus-resp' | 'redis';
+
+/** Every kind, in the order the report and the suites list them. */
+export const SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'redis'];
+
+/** Names for tables and charts. */
+export const SERVER_LABEL: Record<ServerKind, string> = {
+  haus: 'Haus',
+  'haus-resp': 'Haus RESP',
+  redis: 'Redis',
+};
 
 export interface RunningServer {
   kind: ServerKind;
@@ -33,8 +46,14 @@ export interface RunningServer {
 /** The Haus CLI built next to this file: dist/bench/servers.js -> dist/src/cli.js. */
 export const HAUS_CLI_PATH = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 
-export async function startHaus(options: { shards: number; extraArgs?: string[] }) {
+/** Starts Haus; `protocol` is how the bench will speak to it (default: its line protocol). */
+export async function startHaus(options: {
+  shards: number;
+  protocol?: ProtocolName;
+  extraArgs?: string[];
+}): Promise<RunningServer> {
   const port = await freePort();
+  const protocol = options.protocol ?? 'haus';
   const args = [
     HAUS_CLI_PATH,
     '--port',
@@ -47,7 +66,8 @@ export async function startHaus(options: { shards: number; extraArgs?: string[] 
     'warn',
     ...(options.extraArgs ?? []),
   ];
-  return launch({ kind: 'haus', protocol: 'haus', command: process.execPath, args, port });
+  const kind: ServerKind = protocol === 'haus' ? 'haus' : 'haus-resp';
+  return launch({ kind, protocol, command: process.execPath, args, port });
 }
 
 export async function startRedis(): Promise<RunningServer> {
@@ -163,7 +183,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function findOnPath(name: string): string | null {
+export function findOnPath(name: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;
     const candidate = join(dir, name);

@@ -56,8 +56,7 @@ export async function runSuite(scenarios: Scenario[], args: BenchArgs): Promise<
   const outcomes = scenarios.map(
     (scenario): ScenarioOutcome => ({ scenario, results: {}, memory: {} }),
   );
-  const wanted = (kind: ServerKind) => args.servers === 'both' || args.servers === kind;
-  let kinds = (['haus', 'redis'] as const).filter(wanted);
+  let kinds = args.servers;
   if (kinds.includes('redis') && !redisAvailable()) {
     notes.push(REDIS_MISSING);
     kinds = kinds.filter((kind) => kind !== 'redis');
@@ -99,7 +98,7 @@ function groupIntoSetups(scenarios: Scenario[], kinds: readonly ServerKind[]): S
     for (const scenario of scenarios) {
       if (!scenario.servers.includes(kind)) continue;
       const { keys, keyBytes, valueBytes } = scenario.keyspace;
-      const shards = kind === 'haus' ? scenario.hausShards : 0;
+      const shards = kind === 'redis' ? 0 : scenario.hausShards;
       const key = `${kind}/${shards}/${keys}/${keyBytes}/${valueBytes}`;
       const setup = setups.get(key) ?? { kind, scenarios: [] };
       setup.scenarios.push(scenario);
@@ -112,7 +111,8 @@ function groupIntoSetups(scenarios: Scenario[], kinds: readonly ServerKind[]): S
 function start(setup: Setup): Promise<RunningServer> {
   const first = setup.scenarios[0];
   if (setup.kind === 'redis') return startRedis();
-  return startHaus({ shards: first?.hausShards ?? 1 });
+  const protocol = setup.kind === 'haus-resp' ? 'resp' : 'haus';
+  return startHaus({ shards: first?.hausShards ?? 1, protocol });
 }
 
 async function runSetup(

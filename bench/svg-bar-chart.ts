@@ -24,6 +24,8 @@ export interface BarChart {
   series: BarSeries[];
   logScale?: boolean;
   references?: ReferenceLine[];
+  /** Legend entries per row (default: as many as fit); the rows stack under the x labels. */
+  legendColumns?: number;
 }
 
 const WIDTH = 820;
@@ -31,6 +33,8 @@ const HEIGHT = 420;
 const MARGIN = { top: 56, right: 24, bottom: 84, left: 84 };
 const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+const LEGEND_ENTRY_W = 150;
+const LEGEND_ROW_H = 16;
 
 export function renderBarChart(chart: BarChart): string {
   const values = [
@@ -89,7 +93,7 @@ export function renderBarChart(chart: BarChart): string {
   parts.push(
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" ` +
       `y2="${MARGIN.top + PLOT_H}" stroke="#333"/>`,
-    legend(chart.series),
+    legend(chart.series, chart.legendColumns),
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
@@ -119,11 +123,17 @@ function logAxis(values: number[]): Axis {
   return { ticks, y };
 }
 
-function legend(series: BarSeries[]): string {
+function legend(series: BarSeries[], columnsWanted: number | undefined): string {
+  const fit = Math.max(1, Math.floor(PLOT_W / LEGEND_ENTRY_W));
+  const columns = Math.min(columnsWanted ?? fit, fit, Math.max(1, series.length));
+  const rows = Math.ceil(series.length / columns);
+  // One row sits where it always did; more rows start just under the x labels so the last
+  // stays inside (three rows fit).
+  const firstY = rows === 1 ? HEIGHT - 28 : MARGIN.top + PLOT_H + 36;
   return series
     .map((s, i) => {
-      const x = MARGIN.left + i * Math.min(150, PLOT_W / series.length);
-      const y = HEIGHT - 28;
+      const x = MARGIN.left + (i % columns) * Math.min(LEGEND_ENTRY_W, PLOT_W / columns);
+      const y = firstY + Math.floor(i / columns) * LEGEND_ROW_H;
       return (
         `<rect x="${x}" y="${y - 10}" width="12" height="12" fill="${s.color}"/>` +
         text(x + 18, y, s.name, 'start')

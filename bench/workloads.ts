@@ -9,7 +9,12 @@ import type { ProtocolCodec } from './protocols/codec.js';
 import { ReplyKind } from './protocols/reply.js';
 
 export interface CommandSink {
-  /** `endsOp`: the reply to this command completes the op (and its latency is recorded). */
+  /**
+   * `expected`: the reply kind the command must get. `keyIndex`: what that reply is checked
+   * against beyond its kind: for a Value, the key whose value it must be; for an ArrayOk (EXEC),
+   * the number of OKs it must hold; -1 for nothing more. `endsOp`: the reply to this command
+   * completes the op (and its latency is recorded).
+   */
   add(command: string, expected: ReplyKind, keyIndex: number, endsOp: boolean): void;
 }
 
@@ -73,7 +78,8 @@ export function transactionWorkload(options: TransactionOptions): Workload {
           false,
         );
       }
-      sink.add(codec.commit(), codec.commitReply, -1, true);
+      // Redis's EXEC must answer one OK per SET; Haus's COMMIT answers one Ok, unchecked further.
+      sink.add(codec.commit(), codec.commitReply, writes, true);
       return true;
     },
   };

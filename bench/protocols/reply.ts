@@ -17,14 +17,19 @@ export const ReplyKind = {
   Nil: 3,
   /** RESP `+QUEUED`, the answer to a command inside MULTI. */
   Queued: 4,
-  /** RESP array whose elements are all non-errors (EXEC of a transaction that ran). */
+  /**
+   * RESP array whose elements are all `+OK` (EXEC of a transaction of SETs that ran); the range
+   * is its element count in decimal digits, so the client can check it against the SETs sent.
+   */
   ArrayOk: 5,
-  /** RESP array with at least one error element. */
+  /** RESP array with at least one error element; the range is its last element. */
   ArrayWithError: 6,
   /** RESP integer or any other simple string. */
   Other: 7,
   /** Bytes that are not a reply of the protocol at all; the range is the offending line. */
   Malformed: 8,
+  /** RESP array with no error element but not all `+OK`; the range is its last element. */
+  ArrayOther: 9,
 } as const;
 
 export type ReplyKind = (typeof ReplyKind)[keyof typeof ReplyKind];

@@ -2,8 +2,8 @@
  * RESP2, the Redis protocol, from the client side: commands as arrays of bulk strings, replies
  * parsed in place. Only what the bench sends has to come back right (GET, SET, MULTI, EXEC),
  * but every RESP2 reply type is framed correctly so an unexpected reply is counted, not
- * misread. Arrays (the EXEC result) are folded into one reply whose kind says whether any
- * element was an error; their elements are not reported on their own.
+ * misread. Arrays (the EXEC result) are folded into one reply whose kind says whether every
+ * element was `+OK`, or any was an error; their elements are not reported on their own.
  * RESP cannot be resynchronised after a bad type byte, so the parser then stops for good and
  * says so through `broken`; the client closes that connection.
  */
@@ -16,9 +16,14 @@ const OK = Buffer.from('OK');
 const QUEUED = Buffer.from('QUEUED');
 
 interface OpenArray {
+  count: number;
   remaining: number;
-  ok: boolean;
+  anyError: boolean;
+  allOk: boolean;
 }
+
+/** Digits of the longest count an array header may carry (readInteger's limit). */
+const COUNT_DIGITS_MAX = 15;
 
 export class RespReplyParser implements ReplyParser {
   broken = false;
@@ -29,6 +34,9 @@ export class RespReplyParser implements ReplyParser {
   private pendingBytes = 0;
   private neededBytes = 0;
   private readonly openArrays: OpenArray[] = [];
+  // An ArrayOk's count is handed to the sink as digits written here: the header's own bytes
+  // may be in a chunk already gone, and one reused buffer keeps EXEC free of allocations.
+  private readonly countDigits = Buffer.alloc(COUNT_DIGITS_MAX);
 
   constructor(private readonly sink: ReplySink) {}
 
@@ -78,8 +86,11 @@ export class RespReplyParser implements ReplyParser {
     if (count === -1) return this.completeAt(ReplyKind.Nil, buf, pos, lineEnd, next);
     if (type === 0x24 /* $ */) return this.bulk(buf, pos, next, count);
     if (type === 0x2a /* * */) {
-      if (count === 0) return this.completeAt(ReplyKind.ArrayOk, buf, pos, lineEnd, next);
-      this.openArrays.push({ remaining: count, ok: true });
+      if (count === 0) {
+        this.complete(ReplyKind.ArrayOk, this.countDigits, 0, this.writeCount(0));
+        return next;
+      }
+      this.openArrays.push({ count, remaining: count, anyError: false, allOk: true });
       return next;
     }
     return this.fail(buf, pos, newline);
@@ -107,16 +118,40 @@ export class RespReplyParser implements ReplyParser {
   /** A finished reply either goes to the sink or counts as one element of the open array. */
   private complete(kind: ReplyKind, buf: Buffer, start: number, end: number): void {
     let current = kind;
+    // The range handed on: the reply's own, or an ArrayOk's count (plain locals, no object).
+    let rangeBuf = buf;
+    let rangeStart = start;
+    let rangeEnd = end;
     let array = this.openArrays.at(-1);
     while (array !== undefined) {
-      if (current === ReplyKind.Error || current === ReplyKind.ArrayWithError) array.ok = false;
+      if (current === ReplyKind.Error || current === ReplyKind.ArrayWithError) {
+        array.anyError = true;
+      }
+      if (current !== ReplyKind.Ok) array.allOk = false;
       array.remaining -= 1;
       if (array.remaining > 0) return;
       this.openArrays.pop();
-      current = array.ok ? ReplyKind.ArrayOk : ReplyKind.ArrayWithError;
+      current = arrayKind(array);
+      if (current === ReplyKind.ArrayOk) {
+        rangeBuf = this.countDigits;
+        rangeStart = 0;
+        rangeEnd = this.writeCount(array.count);
+      }
       array = this.openArrays.at(-1);
     }
-    this.sink(current, buf, start, end);
+    this.sink(current, rangeBuf, rangeStart, rangeEnd);
+  }
+
+  /** Writes `count` in decimal at the start of countDigits; returns the digits written. */
+  private writeCount(count: number): number {
+    let digits = 1;
+    while (10 ** digits <= count) digits += 1;
+    let rest = count;
+    for (let pos = digits - 1; pos >= 0; pos -= 1) {
+      this.countDigits[pos] = 0x30 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    return digits;
   }
 
   private fail(buf: Buffer, start: number, end: number): number {
@@ -125,6 +160,11 @@ export class RespReplyParser implements ReplyParser {
     this.sink(ReplyKind.Malformed, buf, start, Math.min(end, buf.length));
     return -1;
   }
+}
+
+function arrayKind(array: OpenArray): ReplyKind {
+  if (array.anyError) return ReplyKind.ArrayWithError;
+  return array.allOk ? ReplyKind.ArrayOk : ReplyKind.ArrayOther;
 }
 
 function simpleKind(buf: Buffer, start: number, end: number): ReplyKind {

@@ -66,6 +66,29 @@ describe('against a real Haus server', () => {
   });
 });
 
+describe('against a real Haus server over RESP', () => {
+  test('single ops and MULTI/EXEC transactions are counted and verified as for Redis', async () => {
+    const haus = await startHaus({ shards: 2, protocol: 'resp' });
+    try {
+      assert.equal(haus.kind, 'haus-resp');
+      const target: LoadTarget = {
+        host: haus.host,
+        port: haus.port,
+        protocol: 'resp',
+        pid: haus.pid,
+      };
+      const single = await generate(target, { txWrites: 0, fill: true }, countedRun(4, 2000));
+      assert.deepEqual(single.result.errorSamples, []);
+      assert.deepEqual([single.result.ops, single.result.errors], [2000, 0]);
+      const tx = await generate(target, { txWrites: 4, fill: false }, countedRun(4, 300));
+      assert.deepEqual(tx.result.errorSamples, []);
+      assert.deepEqual([tx.result.ops, tx.result.errors], [300, 0]);
+    } finally {
+      await haus.stop();
+    }
+  });
+});
+
 describe('against a real Redis server', { skip: !redisAvailable() && 'no redis-server' }, () => {
   test('single ops and MULTI/EXEC transactions are counted and verified', async () => {
     const redis = await startRedis();

@@ -99,12 +99,24 @@ describe('RESP reply parser', () => {
       'Queued',
       'ArrayOk',
       'ArrayWithError',
-      'ArrayOk',
+      'ArrayOther',
       'Other',
       'ArrayOk',
       'Value',
     ]);
     assert.equal(parse(create, [respStream])[1], 'Value:k000000000000042xxxxxxxxxxxxxxxx');
+  });
+
+  test('an array of OKs reports its element count; integers instead of OKs do not pass', () => {
+    const stream = Buffer.from(
+      `*12\r\n${'+OK\r\n'.repeat(12)}*0\r\n*2\r\n:1\r\n:1\r\n*1\r\n+QUEUED\r\n`,
+    );
+    assert.deepEqual(assertSplitInvariant(create, stream), [
+      'ArrayOk:12',
+      'ArrayOk:0',
+      'ArrayOther:1',
+      'ArrayOther:QUEUED',
+    ]);
   });
 
   test('parses the same replies wherever the stream is split', () => {
