@@ -30,6 +30,15 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly flushUnterminatedMs: number;
   readonly debugCommands: boolean;
+  /** '' : no password. Never logged (SPEC.md section 10). */
+  readonly password: string;
+  readonly passwordFile: string;
+  /** -1: no TLS listener. */
+  readonly tlsPort: number;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  readonly tlsCaFile: string;
+  readonly tlsAuthClients: boolean;
 }
 
 type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean';
@@ -75,10 +84,12 @@ export const optionSpecs: readonly OptionSpec[] = [
     flag: 'port',
     env: 'HAUS_PORT',
     kind: 'integer',
-    min: 0,
+    min: -1,
     max: portMax,
     defaultValue: () => 9888,
-    description: 'TCP port to listen on; 0 picks a free port (logged at start).',
+    description:
+      'TCP port to listen on; 0 picks a free port (logged at start); -1 turns the plain port ' +
+      'off (with --tls-port, TLS only).',
   },
   {
     key: 'respPort',
@@ -228,6 +239,78 @@ export const optionSpecs: readonly OptionSpec[] = [
     description:
       'Legacy framing: bytes left without a newline this long are taken as a command ' +
       '(0 = off; a delayed TCP segment would cut a value short).',
+  },
+  {
+    key: 'password',
+    flag: 'requirepass',
+    env: 'HAUS_PASSWORD',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none',
+    description:
+      'Password clients must give (AUTH password, or HELLO 3 AUTH default password) before any ' +
+      'other command. Compared in constant time, never logged.',
+  },
+  {
+    key: 'passwordFile',
+    flag: 'password-file',
+    env: 'HAUS_PASSWORD_FILE',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none',
+    description:
+      'File holding the password (a Docker secret); a trailing newline is dropped. Not with ' +
+      '--requirepass.',
+  },
+  {
+    key: 'tlsPort',
+    flag: 'tls-port',
+    env: 'HAUS_TLS_PORT',
+    kind: 'integer',
+    min: -1,
+    max: portMax,
+    defaultValue: () => -1,
+    defaultText: 'off (-1)',
+    description:
+      'A TLS port: both protocols, as on --port; needs --tls-cert-file and --tls-key-file. ' +
+      '0 picks a free port.',
+  },
+  {
+    key: 'tlsCertFile',
+    flag: 'tls-cert-file',
+    env: 'HAUS_TLS_CERT_FILE',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none',
+    description: "The server's certificate (PEM), with its chain.",
+  },
+  {
+    key: 'tlsKeyFile',
+    flag: 'tls-key-file',
+    env: 'HAUS_TLS_KEY_FILE',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none',
+    description: "The certificate's private key (PEM).",
+  },
+  {
+    key: 'tlsCaFile',
+    flag: 'tls-ca-file',
+    env: 'HAUS_TLS_CA_FILE',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none',
+    description: 'CA certificates (PEM) that client certificates must chain to.',
+  },
+  {
+    key: 'tlsAuthClients',
+    flag: 'tls-auth-clients',
+    env: 'HAUS_TLS_AUTH_CLIENTS',
+    kind: 'boolean',
+    defaultValue: () => false,
+    description:
+      'Require a client certificate signed by --tls-ca-file (opt-in; Redis requires one by ' +
+      'default).',
   },
   {
     key: 'debugCommands',

@@ -3,6 +3,7 @@
  * variable, which wins over the default. Every value is checked here, at start-up, together
  * with the relations between limits, so the rest of the server can trust the Config.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatByteSize, parseByteSize } from './byte-size.js';
 import {
@@ -54,6 +55,8 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (defaulted.has('txBytesMax')) {
     config.txBytesMax = Math.min(config.txBytesMax as number, config.dataMemoryBytesMax as number);
   }
+  const passwordError = readPasswordFile(config);
+  if (passwordError !== null) return { kind: 'error', message: passwordError };
   const relationError = checkRelations(config as unknown as Config);
   if (relationError !== null) return { kind: 'error', message: relationError };
   return { kind: 'config', config: Object.freeze(config as unknown as Config) };
@@ -85,7 +88,7 @@ function convert(spec: OptionSpec, given: string | boolean): string | number | b
         ? (text as LogLevel)
         : { accepted: `expected one of ${logLevels.join(', ')}` };
     case 'integer':
-      return checkRange(spec, /^\d+$/.test(text) ? Number(text) : null, String);
+      return checkRange(spec, /^-?\d+$/.test(text) ? Number(text) : null, String);
     case 'bytes':
       return checkRange(spec, parseByteSize(text), formatByteSize);
   }
@@ -109,6 +112,20 @@ function checkRange(
   return value;
 }
 
+/** --password-file: the password is the file's text, a trailing newline dropped. */
+function readPasswordFile(config: Record<string, unknown>): string | null {
+  const file = config.passwordFile as string;
+  if (file === '') return null;
+  if (config.password !== '') return 'Give either --requirepass or --password-file, not both.';
+  try {
+    config.password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    return `Cannot read --password-file '${file}': ${(error as Error).message}.`;
+  }
+  if (config.password === '') return `--password-file '${file}' is empty.`;
+  return null;
+}
+
 /** Relations between limits that no single value can break on its own. */
 function checkRelations(config: Config): string | null {
   if (config.clientOutputSoftBytes > config.clientOutputHardBytes) {
@@ -124,6 +141,15 @@ function checkRelations(config: Config): string | null {
       `the largest reply, ${replyBytesPerValueByteMax}x --max-line-bytes ` +
       `(${formatByteSize(largestReplyBytes)}): raise it or lower --max-line-bytes.`
     );
+  }
+  if (config.tlsPort >= 0 && (config.tlsCertFile === '' || config.tlsKeyFile === '')) {
+    return '--tls-port needs --tls-cert-file and --tls-key-file.';
+  }
+  if (config.tlsAuthClients && config.tlsCaFile === '') {
+    return '--tls-auth-clients needs --tls-ca-file (the CA client certificates must chain to).';
+  }
+  if (config.port < 0 && config.tlsPort < 0) {
+    return '--port -1 turns the plain port off: give --tls-port for clients to reach the server.';
   }
   if (config.txBytesMax > config.dataMemoryBytesMax) {
     return (

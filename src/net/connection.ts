@@ -31,9 +31,14 @@ import {
   resultReplyText,
 } from '../protocol/reply-format.js';
 import type { ClientDescription } from '../protocol/resp-server-replies.js';
+import type { PasswordCheck } from './password-check.js';
 import { ReplyQueue } from './reply-queue.js';
 import { type RespServer, RespSession } from './resp-session.js';
 import { endAndRelease } from './socket-close.js';
+
+const authRequiredReply = errorReplyBytes(messages.authRequired);
+const authInvalidReply = errorReplyBytes(messages.authInvalid);
+const authNotConfiguredReply = errorReplyBytes(messages.authNotConfigured);
 
 export interface ConnectionOptions {
   id: number;
@@ -46,6 +51,8 @@ export interface ConnectionOptions {
   respOnly: boolean;
   /** Counts a line-protocol command (INFO's total_commands_processed). */
   onCommand: () => void;
+  /** The server's password, if it has one (SPEC.md section 10). */
+  password: PasswordCheck;
   logger: Logger;
   onClose: (connection: Connection) => void;
 }
@@ -66,6 +73,9 @@ export class Connection implements ClientSession {
   private readonly respServer: RespServer;
   private readonly respOnly: boolean;
   private readonly onCommand: () => void;
+  readonly password: PasswordCheck;
+  /** False until the client gives the password (true at once when there is none). */
+  authenticated: boolean;
   readonly connectedAtMs = Date.now();
   lastCommandAtMs = Date.now();
   /** A command the next one must wait for. */
@@ -93,6 +103,8 @@ export class Connection implements ClientSession {
     this.respServer = options.respServer;
     this.respOnly = options.respOnly;
     this.onCommand = options.onCommand;
+    this.password = options.password;
+    this.authenticated = !options.password.required;
     this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
 
     const socket = this.socket;
@@ -212,8 +224,17 @@ export class Connection implements ClientSession {
     const command = parseCommand(line.bytes, line.start, line.end);
     this.onCommand();
     let waits = false;
+    if (!this.authenticated && command.kind !== 'AUTH' && command.kind !== 'QUIT') {
+      if (command.kind !== 'blank') this.replies.push(authRequiredReply);
+      return;
+    }
     switch (command.kind) {
       case 'blank':
+        return;
+      case 'AUTH':
+        this.replies.push(
+          this.authenticate(line.bytes, command.passwordStart, command.passwordEnd),
+        );
         return;
       case 'error':
         if (command.isWrite === true) this.coordinator.doom(this, command.message);
@@ -260,6 +281,14 @@ export class Connection implements ClientSession {
         break;
     }
     if (waits) this.waiting = true;
+  }
+
+  /** AUTH over the line protocol. */
+  private authenticate(bytes: Buffer, start: number, end: number): Uint8Array {
+    if (!this.password.required) return authNotConfiguredReply;
+    if (!this.password.matches(bytes.subarray(start, end))) return authInvalidReply;
+    this.authenticated = true;
+    return okReplyBytes;
   }
 
   /** The command this client waited for has finished. The next ones run in a microtask, not

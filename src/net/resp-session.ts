@@ -29,12 +29,20 @@ import {
   helloText,
   timeText,
 } from '../protocol/resp-server-replies.js';
+import type { PasswordCheck } from './password-check.js';
 
 /** Most arguments in one request: Redis's own limit (1024 * 1024). */
 const requestArgsMax = 1024 * 1024;
 /** A request may carry this much beyond --max-line-bytes (its framing and key), so a value of
  * the full line limit still fits in a SET. */
 const requestFramingBytesMax = 64 * 1024;
+
+/** Commands a client may send before AUTH (SPEC.md section 10), as in Redis. */
+const beforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
+const noAuthBytes = respErrorBytes('NOAUTH Authentication required.');
+const wrongPassBytes = respErrorBytes(
+  'WRONGPASS invalid username-password pair or user is disabled.',
+);
 
 const requestTooLarge = 'Protocol error: request larger than --max-line-bytes allows';
 
@@ -66,7 +74,10 @@ export class RespSession {
   private readonly requestBytesMax: number;
 
   constructor(
-    private readonly client: ClientSession & { readonly id: number },
+    private readonly client: ClientSession & {
+      readonly password: PasswordCheck;
+      authenticated: boolean;
+    },
     private readonly server: RespServer,
     inline: boolean,
   ) {
@@ -128,6 +139,10 @@ export class RespSession {
     this.lastCommand = spec.name;
     if (!arityOk(spec, count)) {
       this.refuse(`ERR wrong number of arguments for '${spec.name}' command`);
+      return 'ran';
+    }
+    if (!this.client.authenticated && !beforeAuth.has(spec.name)) {
+      this.client.replies.push(noAuthBytes);
       return 'ran';
     }
     const call: CommandCall = { spec, args: request, count };
@@ -290,6 +305,7 @@ export class RespSession {
         this.unwatch();
         this.resp3 = false;
         this.name = '';
+        this.client.authenticated = !this.client.password.required;
         replies.push(respBytes('+RESET\r\n'));
         return 'ran';
       case 'hello':
@@ -403,6 +419,16 @@ export class RespSession {
         return 'ran';
       }
     }
+    if (!this.client.authenticated) {
+      replies.push(
+        respErrorBytes(
+          'NOAUTH HELLO must be called with the client already authenticated, otherwise the ' +
+            'HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and ' +
+            'select the RESP protocol version at the same time',
+        ),
+      );
+      return 'ran';
+    }
     if (name !== null) this.name = name;
     this.resp3 = resp === 3;
     replies.push(respBytes(helloText(this.client.id, resp)));
@@ -412,17 +438,24 @@ export class RespSession {
   /** AUTH [user] password, without a password configured: only the default user exists,
    * and it takes any password (Redis's `nopass`). */
   private auth(credentials: string[]): Buffer {
-    if (credentials.length === 1) {
-      return respErrorBytes(
-        'ERR AUTH <password> called without any password configured for the default user. ' +
-          'Are you sure your configuration is correct?',
-      );
+    const password = this.client.password;
+    if (credentials.length > 2) return respErrorBytes('ERR syntax error');
+    if (!password.required) {
+      if (credentials.length === 1) {
+        return respErrorBytes(
+          'ERR AUTH <password> called without any password configured for the default user. ' +
+            'Are you sure your configuration is correct?',
+        );
+      }
+      return credentials[0] === 'default' ? respOkBytes : wrongPassBytes;
     }
-    if (credentials.length === 2 && credentials[0] === 'default') return respOkBytes;
-    if (credentials.length === 2) {
-      return respErrorBytes('WRONGPASS invalid username-password pair or user is disabled.');
-    }
-    return respErrorBytes('ERR syntax error');
+    const user = credentials.length === 2 ? credentials[0] : 'default';
+    const guess = credentials[credentials.length - 1] as string;
+    // Compared even for a wrong user name, so the time taken says nothing about either.
+    const matches = password.matches(Buffer.from(guess, 'latin1'));
+    if (user !== 'default' || !matches) return wrongPassBytes;
+    this.client.authenticated = true;
+    return respOkBytes;
   }
 
   /** CLIENT's subcommands (`client_`: `client` is the session's own field). */

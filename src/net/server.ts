@@ -5,7 +5,7 @@
  * Node 20 worker threads cannot share a listening socket, so accepting, framing and routing
  * stay on the main thread; everything else per command happens in the shards.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/options.js';
 import { Coordinator } from '../coordinator/coordinator.js';
@@ -17,6 +17,8 @@ import { ShardHandle } from '../shards/shard-handle.js';
 import { ShardRouter } from '../shards/shard-router.js';
 import { Connection, describeClient } from './connection.js';
 import { infoSections, type ServerFacts } from './info-sections.js';
+import { Listeners } from './listeners.js';
+import { PasswordCheck } from './password-check.js';
 import type { RespServer } from './resp-session.js';
 import { endAndRelease } from './socket-close.js';
 
@@ -30,9 +32,8 @@ const shardStopReserveMs = 250;
 export class HausServer {
   readonly config: Config;
   private readonly logger: Logger;
-  private readonly listener: Server;
-  /** --resp-port: RESP only, inline commands included; null when off. */
-  private readonly respListener: Server | null;
+  private readonly listeners: Listeners;
+  private readonly password: PasswordCheck;
   private readonly respServer: RespServer;
   private readonly startedAtMs = Date.now();
   private connectionsReceived = 0;
@@ -55,16 +56,14 @@ export class HausServer {
     this.logger = logger;
     this.shards = shards;
     this.coordinator = new Coordinator({ shards, router, config });
-    // allowHalfOpen: a client that ends its input still gets the replies to what it sent.
-    this.listener = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.accept(socket, false),
-    );
-    this.respListener =
-      config.respPort < 0
-        ? null
-        : createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-            this.accept(socket, true),
-          );
+    this.password = new PasswordCheck(config.password);
+    this.listeners = new Listeners(config, {
+      accept: (socket, respOnly) => this.accept(socket, respOnly),
+      hasRoom: (extra) => this.connections.size + extra < this.config.clientsMax,
+      refusedBeforeHandshake: () => {
+        this.rejectedConnections++;
+      },
+    });
     this.respServer = {
       config,
       runner: this.coordinator.runner,
@@ -87,7 +86,7 @@ export class HausServer {
     this.coordinator.shardStats((shards) => {
       const facts: ServerFacts = {
         config: this.config,
-        port: this.address().port,
+        port: this.listeners.portOf('plain') ?? this.listeners.portOf('tls') ?? -1,
         startedAtMs: this.startedAtMs,
         connectedClients: this.connections.size,
         connectionsReceived: this.connectionsReceived,
@@ -110,43 +109,28 @@ export class HausServer {
     await Promise.all(shards.map((shard) => shard.start()));
     const router = await ShardRouter.create(config.shards);
     const server = new HausServer(config, logger, shards, router);
-    await new Promise<void>((resolve, reject) => {
-      server.listener.once('error', reject);
-      server.listener.listen(config.port, config.host, () => resolve());
-    });
-    const respListener = server.respListener;
-    if (respListener !== null) {
-      await new Promise<void>((resolve, reject) => {
-        respListener.once('error', reject);
-        respListener.listen(config.respPort, config.host, () => resolve());
-      });
-    }
-    const address = server.address();
+    await server.listeners.listen(config);
     logger.info(
       {
-        host: address.host,
-        port: address.port,
-        respPort: server.respAddress()?.port,
+        host: config.host,
+        port: server.listeners.portOf('plain'),
+        respPort: server.listeners.portOf('resp'),
+        tlsPort: server.listeners.portOf('tls'),
+        passwordRequired: server.password.required,
         shards: config.shards,
         maxMemoryBytes: config.dataMemoryBytesMax,
         maxClients: config.clientsMax,
       },
       'haus listening',
     );
+    if (!server.password.required && !isLoopback(config.host)) {
+      logger.warn(
+        { host: config.host },
+        'no password set (--requirepass): anyone who reaches this address can read and write ' +
+          'every key',
+      );
+    }
     return server;
-  }
-
-  /** The --resp-port listener's address, or undefined when it is off. */
-  respAddress(): { host: string; port: number } | undefined {
-    const address = this.respListener?.address();
-    if (address === undefined || address === null || typeof address === 'string') return undefined;
-    return { host: address.address, port: address.port };
-  }
-
-  address(): { host: string; port: number } {
-    const address = this.listener.address();
-    if (address === null || typeof address === 'string') throw new Error('server not listening');
-    return { host: address.address, port: address.port };
   }
 
   /**
@@ -161,14 +145,7 @@ export class HausServer {
 
   private async shutDown(): Promise<void> {
     this.logger.info({ clients: this.connections.size }, 'haus stopping');
-    const listenerClosed = Promise.all(
-      [this.listener, this.respListener].map(
-        (listener) =>
-          new Promise<void>((resolve) =>
-            listener === null ? resolve() : listener.close(() => resolve()),
-          ),
-      ),
-    );
+    const listenerClosed = this.listeners.close();
     clearInterval(this.opsTimer);
     // The listener closes only when every socket it accepted is gone, refused ones included.
     for (const socket of this.refused) socket.destroy();
@@ -233,6 +210,7 @@ export class HausServer {
       coordinator: this.coordinator,
       respServer: this.respServer,
       respOnly,
+      password: this.password,
       onCommand: () => {
         this.commandsProcessed++;
       },
@@ -245,4 +223,9 @@ export class HausServer {
     this.connections.add(connection);
     this.logger.debug({ client: id, remote: socket.remoteAddress }, 'client connected');
   }
+}
+
+/** Addresses only this machine can reach: no warning about a missing password there. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -23,7 +23,8 @@ export type CommandName =
   | 'PERSIST'
   | 'TTL'
   | 'PTTL'
-  | 'INFO';
+  | 'INFO'
+  | 'AUTH';
 
 /** Byte ranges into the buffer the line was parsed from (absolute offsets). */
 export interface KeyCommand {
@@ -39,6 +40,14 @@ export interface ExpiryCommand {
   keyEnd: number;
   /** EXPIRE and PEXPIRE: the time to live in ms (negative or zero: the key goes now). */
   ms: number;
+}
+
+/** AUTH password: the password is the rest of the line, trailing spaces and tabs removed (as
+ * a PUT's value), so it may hold spaces. */
+export interface AuthCommand {
+  kind: 'AUTH';
+  passwordStart: number;
+  passwordEnd: number;
 }
 
 /** INFO [section]: the server's figures, as Redis's INFO text. */
@@ -89,6 +98,7 @@ export type Command =
   | StartCommand
   | ExpiryCommand
   | InfoCommand
+  | AuthCommand
   | DebugCommand
   | ParseError
   | Blank;
@@ -130,6 +140,7 @@ const commandNames: readonly CommandName[] = [
   'TTL',
   'PTTL',
   'INFO',
+  'AUTH',
 ];
 
 function matchCommand(line: Buffer, start: number, end: number): CommandName | 'DEBUG' | null {
@@ -184,6 +195,12 @@ export function parseCommand(bytes: Buffer, start = 0, end = bytes.length): Comm
     case 'EXPIRE':
     case 'PEXPIRE':
       return parseExpire(name, bytes, keyStart, keyEnd, end);
+    case 'AUTH': {
+      let passwordEnd = end;
+      while (passwordEnd > keyStart && isSeparator(bytes[passwordEnd - 1])) passwordEnd--;
+      if (keyStart === passwordEnd) return { kind: 'error', message: messages.authUsage };
+      return { kind: 'AUTH', passwordStart: keyStart, passwordEnd };
+    }
     case 'INFO': {
       const section = bytes.toString('latin1', keyStart, keyEnd);
       if (skipSeparators(bytes, keyEnd, end) !== end) {

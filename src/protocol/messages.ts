@@ -9,11 +9,15 @@ export const messages = {
   keyNotFound: 'Key not found!',
   unknownCommand: (word: string) =>
     `unknown command '${word}'; commands are PUT, GET, DEL, START, COMMIT, ROLLBACK, PING, QUIT, ` +
-    'EXPIRE, PEXPIRE, PERSIST, TTL, PTTL, INFO',
+    'EXPIRE, PEXPIRE, PERSIST, TTL, PTTL, INFO, AUTH',
   expireUsage: (command: string) =>
     command === 'EXPIRE'
       ? 'EXPIRE takes a key and a whole number of seconds'
       : 'PEXPIRE takes a key and a whole number of milliseconds',
+  authUsage: 'AUTH takes the password',
+  authRequired: 'authentication required (AUTH password)',
+  authInvalid: 'invalid password',
+  authNotConfigured: 'AUTH given, but the server has no password (--requirepass)',
   infoUsage: 'INFO takes no argument or one section name',
   takesOneKey: (command: string) => `${command} takes exactly one key`,
   putNeedsValue: 'PUT takes a key and a value',
