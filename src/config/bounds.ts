@@ -39,8 +39,3 @@ export const riderRowWaitMsMax = 20;
 
 /** Bytes of unknown command word echoed back in an error message. */
 export const echoedWordCharsMax = 40;
-
-/** A TLS client must finish its handshake within this many ms, or it is dropped: until then
- * it holds a connection slot (src/net/listeners.ts). Redis has no such bound; Node's default
- * is 120 s. */
-export const tlsHandshakeTimeoutMs = 10_000;

@@ -39,6 +39,7 @@ export interface Config {
   readonly tlsKeyFile: string;
   readonly tlsCaFile: string;
   readonly tlsAuthClients: boolean;
+  readonly tlsHandshakeTimeoutMs: number;
 }
 
 type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean';
@@ -311,6 +312,18 @@ export const optionSpecs: readonly OptionSpec[] = [
     description:
       'Require a client certificate signed by --tls-ca-file (opt-in; Redis requires one by ' +
       'default).',
+  },
+  {
+    key: 'tlsHandshakeTimeoutMs',
+    flag: 'tls-handshake-timeout-ms',
+    env: 'HAUS_TLS_HANDSHAKE_TIMEOUT_MS',
+    kind: 'integer',
+    min: 100,
+    max: 120_000,
+    defaultValue: () => 10_000,
+    description:
+      'A TLS client must finish its handshake this soon or is dropped; until then it holds a ' +
+      'connection slot (--max-clients).',
   },
   {
     key: 'debugCommands',

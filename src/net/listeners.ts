@@ -5,13 +5,12 @@
  * - `--tls-port`: both protocols over TLS (SPEC.md section 10).
  *
  * A TLS client still in its handshake holds a connection slot (it counts against
- * --max-clients) and is dropped after `tlsHandshakeTimeoutMs`, so clients that open
+ * --max-clients) and is dropped after --tls-handshake-timeout-ms, so clients that open
  * connections and never finish a handshake cannot pile up.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { tlsHandshakeTimeoutMs } from '../config/bounds.js';
 import type { Config } from '../config/options.js';
 
 export type ListenerKind = 'plain' | 'resp' | 'tls';
@@ -54,7 +53,7 @@ export class Listeners {
           ...(config.tlsCaFile === '' ? {} : { ca: readFileSync(config.tlsCaFile) }),
           requestCert: config.tlsAuthClients,
           rejectUnauthorized: config.tlsAuthClients,
-          handshakeTimeout: tlsHandshakeTimeoutMs,
+          handshakeTimeout: config.tlsHandshakeTimeoutMs,
         },
         (socket: TLSSocket) => {
           // The TLS socket wraps the raw one (`_parent`, Node's own field since TLS began):

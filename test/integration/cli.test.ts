@@ -23,8 +23,8 @@ describe('command line', () => {
   test('a bad flag value stops start-up naming flag, value and what is accepted', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--port', '70000'], /--port '70000'.*whole number from -1 to 65535/],
-      [['--port', '-2'], /--port '-2'.*whole number from -1 to 65535/],
-      [['--port', '-1'], /--port -1 turns the plain port off: give --tls-port/],
+      [['--port=-2'], /--port '-2'.*whole number from -1 to 65535/],
+      [['--port=-1'], /--port -1 turns the plain port off: give --tls-port/],
       [['--tls-port', '0'], /--tls-port needs --tls-cert-file and --tls-key-file/],
       [['--requirepass', 'a', '--password-file', '/etc/hostname'], /either --requirepass or/],
       [['--password-file', '/no/such/file'], /Cannot read --password-file '\/no\/such\/file'/],

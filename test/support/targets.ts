@@ -21,6 +21,8 @@ export interface TargetOptions {
   args?: string[];
   /** Haus: also open the `--resp-port` listener (SPEC.md section 7). Redis: its one port. */
   respPort?: boolean;
+  /** Both: the password clients must give (`--requirepass`). */
+  password?: string;
 }
 
 export interface Target {
@@ -65,7 +67,7 @@ function redisServerInstalled(): boolean {
 }
 
 export function startTarget(kind: TargetKind, options: TargetOptions = {}): Promise<Target> {
-  return kind === 'haus' ? startHaus(options) : startRedis();
+  return kind === 'haus' ? startHaus(options) : startRedis(options.password);
 }
 
 async function startHaus(options: TargetOptions): Promise<Target> {
@@ -73,6 +75,7 @@ async function startHaus(options: TargetOptions): Promise<Target> {
     '--shards',
     String(options.shards ?? 2),
     ...(options.respPort === true ? ['--resp-port', '0'] : []),
+    ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ...(options.args ?? []),
   ]);
   const target: Target = {
@@ -103,12 +106,12 @@ after(() => {
   }, 10_000).unref();
 });
 
-async function startRedis(): Promise<Target> {
+async function startRedis(password: string | undefined): Promise<Target> {
   // Another process can take the free port between our probe and redis-server's bind: retry.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
-      return await startRedisOnce(await freePort());
+      return await startRedisOnce(await freePort(), password);
     } catch (error) {
       lastError = error;
     }
@@ -116,7 +119,7 @@ async function startRedis(): Promise<Target> {
   throw lastError;
 }
 
-async function startRedisOnce(port: number): Promise<Target> {
+async function startRedisOnce(port: number, password: string | undefined): Promise<Target> {
   const child = spawn(
     'redis-server',
     [
@@ -132,6 +135,7 @@ async function startRedisOnce(port: number): Promise<Target> {
       'no',
       '--dir',
       tmpdir(),
+      ...(password === undefined ? [] : ['--requirepass', password]),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -188,7 +192,9 @@ function answersPing(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
     socket.setEncoding('latin1').on('data', (text: string) => {
       received += text;
-      if (received.includes('\r\n')) done(received === '+PONG\r\n');
+      // With a password, NOAUTH says the server is up as well as PONG does.
+      if (received.includes('\r\n'))
+        done(received === '+PONG\r\n' || received.startsWith('-NOAUTH'));
     });
   });
 }
