@@ -73,7 +73,7 @@ const cores = availableParallelism();
 /**
  * redis-benchmark requests per test and run: redis-benchmark's own default, so the numbers read
  * like anyone's default run. The side by side (4 runs of 4 tests, 4 server starts) then takes
- * about 20 s on 2 cores, most of it Haus's MSET.
+ * 20 to 40 s on 2 shared cores, most of it Haus's MSET.
  */
 const REDIS_BENCHMARK_REQUESTS = 100_000;
 
@@ -88,7 +88,7 @@ Suites
                          memory/key, and the redis-benchmark side by side
   --single               one configuration made of the load flags below
   --redis-benchmark      only redis-benchmark -t set,get,incr,mset at -P 1 and -P 16, 50
-                         connections, against Haus (RESP) and Redis in turn (~20 s)
+                         connections, against Haus (RESP) and Redis in turn (< 1 min)
   --redis-benchmark-requests N
                          redis-benchmark -n for each of those runs (default ${REDIS_BENCHMARK_REQUESTS})
   --runs N               run each configuration N times, report the median (default 1;
