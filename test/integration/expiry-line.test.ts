@@ -29,7 +29,7 @@ test('EXPIRE, TTL, PTTL and PERSIST answer as SPEC.md section 8 says', async () 
   assert.deepEqual(await client.call('TTL e1'), { status: 'Ok', result: -1 });
   assert.deepEqual(await client.call('EXPIRE e1 100'), ok);
   assert.deepEqual(await client.call('TTL e1'), { status: 'Ok', result: 100 });
-  const pttl = (await client.call('PTTL e1')) as { result: number };
+  const pttl = (await client.call('PTTL e1')) as unknown as { result: number };
   assert.ok(pttl.result > 99_000 && pttl.result <= 100_000, `PTTL ${pttl.result}`);
   assert.deepEqual(await client.call('PERSIST e1'), ok);
   assert.deepEqual(await client.call('TTL e1'), { status: 'Ok', result: -1 });
