@@ -42,7 +42,9 @@ export interface Config {
   readonly tlsHandshakeTimeoutMs: number;
 }
 
-type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean';
+/** 'switch': a yes/no value given after the flag (`--tls-auth-clients yes`, as Redis
+ * spells it); 'boolean': a flag alone. */
+type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean' | 'switch';
 
 export interface OptionSpec {
   readonly key: keyof Config;
@@ -307,7 +309,7 @@ export const optionSpecs: readonly OptionSpec[] = [
     key: 'tlsAuthClients',
     flag: 'tls-auth-clients',
     env: 'HAUS_TLS_AUTH_CLIENTS',
-    kind: 'boolean',
+    kind: 'switch',
     defaultValue: () => false,
     description:
       'Require a client certificate signed by --tls-ca-file (opt-in; Redis requires one by ' +

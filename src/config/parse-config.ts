@@ -80,9 +80,10 @@ function convert(spec: OptionSpec, given: string | boolean): string | number | b
     case 'string':
       return text;
     case 'boolean':
+    case 'switch':
       if (given === true || /^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
-      return { accepted: 'expected true or false' };
+      return { accepted: spec.kind === 'switch' ? 'expected yes or no' : 'expected true or false' };
     case 'level':
       return (logLevels as readonly string[]).includes(text)
         ? (text as LogLevel)

@@ -71,9 +71,9 @@ export class Listeners {
         this.handshaking.add(raw);
         raw.once('close', () => this.handshaking.delete(raw));
       });
-      // A failed or timed-out handshake: the socket is destroyed by Node; nothing to log per
-      // client at the default level.
-      tls.on('tlsClientError', () => {});
+      // A failed or timed-out handshake: with a listener here Node leaves the socket open, so
+      // it is destroyed here (nothing logged per client at the default level).
+      tls.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
       this.servers.set('tls', tls);
     }
   }
