@@ -90,10 +90,31 @@ export class CommandExecutor {
         return runGetRange(store, args, out);
       case CommandCode.setrange:
         return runSetRange(store, args, out, this.valueBytesMax);
-      case CommandCode.del:
-        return out.integer(store.remove(key) ? 1 : 0);
-      case CommandCode.exists:
-        return out.integer(store.has(key) ? 1 : 0);
+      case CommandCode.del: {
+        // DEL and EXISTS of several keys: those of them on this shard (command-plans.ts).
+        let removed = 0;
+        for (const each of args) if (store.remove(each)) removed++;
+        return out.integer(removed);
+      }
+      case CommandCode.exists: {
+        let found = 0;
+        for (const each of args) if (store.has(each)) found++;
+        return out.integer(found);
+      }
+      case CommandCode.mset:
+        for (let i = 0; i < args.length; i += 2) {
+          store.set(args[i] as string, args[i + 1] as string, 0);
+        }
+        return out.ok();
+      case CommandCode.mget:
+        out.arrayHeader(args.length);
+        for (const each of args) {
+          const value = store.get(each);
+          if (value === undefined) store.misses++;
+          else store.hits++;
+          out.element(value);
+        }
+        return out.end();
       case CommandCode.type:
         return out.simple(store.has(key) ? 'string' : 'none');
       case CommandCode.expire:

@@ -41,6 +41,10 @@ export const CommandCode = {
   renamenx: 31,
   msetnx: 32,
   substr: 33,
+  /** [key, value, key, value, ...]: MSET's pairs that live on this shard. */
+  mset: 34,
+  /** [key, ...]: MGET's keys that live on this shard -> array of values or nils. */
+  mget: 35,
   /** [key] -> nil, or [value, expiry ms (0: none)]: the first half of a RENAME across shards. */
   dumpValue: 64,
   /** [key, value, expiry ms]: the second half. */

@@ -75,8 +75,8 @@ const specs: CommandSpec[] = [
   spec('getrange', 4, 'key', c.getrange, 'read', oneKey),
   spec('substr', 4, 'key', c.substr, 'read', oneKey),
   spec('setrange', 4, 'key', c.setrange, 'write-oom', oneKey),
-  spec('mget', -2, 'keys', c.get, 'read', [1, -1, 1]),
-  spec('mset', -3, 'keys', c.set, 'write-oom', [1, -1, 2]),
+  spec('mget', -2, 'keys', c.mget, 'read', [1, -1, 1]),
+  spec('mset', -3, 'keys', c.mset, 'write-oom', [1, -1, 2]),
   spec('msetnx', -3, 'keys', c.msetnx, 'write-oom', [1, -1, 2]),
   // Keys.
   spec('del', -2, 'keys', c.del, 'write', [1, -1, 1]),

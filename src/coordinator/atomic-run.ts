@@ -21,6 +21,8 @@ interface QueuedCommand {
   args: ArgRanges;
   from: number;
   to: number;
+  /** Argument numbers to send instead of from..to (keys of several shards, grouped). */
+  picks: readonly number[] | null;
   onReply: ReplyCallback;
 }
 
@@ -31,10 +33,13 @@ export class AtomicRun {
   private readonly applied = new Set<number>();
   failedShard = -1;
 
+  /** `undoable` false: commands go as they are, not as commit parts (no undo records): for
+   * commands of one shard, which that shard runs back to back anyway. */
   constructor(
     private readonly shards: readonly ShardHandle[],
     readonly txId: number,
     readonly resp3: boolean,
+    private readonly undoable = true,
   ) {}
 
   /** Queues a command with the arguments `args` number `from` to `to` for `shard`'s part of
@@ -46,13 +51,14 @@ export class AtomicRun {
     from: number,
     to: number,
     onReply: ReplyCallback,
+    picks: readonly number[] | null = null,
   ) {
     let part = this.step.get(shard);
     if (part === undefined) {
       part = [];
       this.step.set(shard, part);
     }
-    part.push({ code, args, from, to, onReply });
+    part.push({ code, args, from, to, picks, onReply });
   }
 
   get hasStep(): boolean {
@@ -80,6 +86,10 @@ export class AtomicRun {
   /** Ends the run: shards drop their undo records, or, after a failure, undo their parts;
    * `done` runs when that is settled (at once on success: the records ride along later). */
   finish(done: () => void): void {
+    if (!this.undoable) {
+      done();
+      return;
+    }
     if (this.failedShard === -1) {
       for (const shard of this.applied) {
         (this.shards[shard] as ShardHandle).addRider(OpCode.txForget, this.txId);
@@ -110,15 +120,21 @@ export class AtomicRun {
     const handle = this.shards[shard] as ShardHandle;
     let partBytes = 0;
     for (const command of commands) {
-      for (let i = command.from; i < command.to; i++) {
-        partBytes += 4 + (command.args.ends[i] as number) - (command.args.starts[i] as number);
+      const { args, picks } = command;
+      if (picks === null) {
+        for (let i = command.from; i < command.to; i++) {
+          partBytes += 4 + (args.ends[i] as number) - (args.starts[i] as number);
+        }
+      } else {
+        for (const i of picks)
+          partBytes += 4 + (args.ends[i] as number) - (args.starts[i] as number);
       }
     }
     // The whole part goes in one batch: the shard reads its commands right after its txApply.
     const batch = handle.batchFor(partBytes, 0);
     // Rows of a part are answered together (a failed shard rejects every row): the last
     // command's answer settles the part.
-    batch.addControlOp(OpCode.txApply, this.txId, commands.length, null);
+    if (this.undoable) batch.addControlOp(OpCode.txApply, this.txId, commands.length, null);
     const last = commands.length - 1;
     commands.forEach((command, index) => {
       const sink: OpSink = {
@@ -130,7 +146,11 @@ export class AtomicRun {
           if (index === last) answered(false);
         },
       };
-      batch.addCommandOp(command.code, this.resp3, command.args, command.from, command.to, sink);
+      if (command.picks === null) {
+        batch.addCommandOp(command.code, this.resp3, command.args, command.from, command.to, sink);
+      } else {
+        batch.addPickedCommandOp(command.code, this.resp3, command.args, command.picks, sink);
+      }
     });
     handle.scheduleFlush();
   }

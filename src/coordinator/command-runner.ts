@@ -155,19 +155,55 @@ export class CommandRunner {
       return false;
     }
     const slot = session.replies.reserve();
-    const run = new AtomicRun(this.shards, this.takeTxId(), resp3);
     const exclusive = calls.some((call) => call.spec.kind === 'keyspace');
     const lockKeys = exclusive ? [] : this.lockKeysOf(calls, watch);
+    const oneStep = plans.every((plan) => plan.stepCount === 1);
+    const free = !this.locks.isGated && !this.anyLocked(lockKeys);
+    // Keys all on one shard, one step: the shard runs the commands back to back, atomic by
+    // itself, so they need neither locks nor undo records, only to come after any commit
+    // that holds one of the keys (redis-benchmark's MSET: 0.17x Redis with locks).
+    const direct = !asExec && !exclusive && oneStep && free && onOneShard(lockKeys);
+    // Reads whose keys are all free now need no locks either: sent in this turn, they come
+    // before any commit that locks a key later, on every shard.
     const readOnly = watch === null && calls.every((call) => !call.spec.write);
+    const unlocked = direct || (!asExec && readOnly && !exclusive && free);
+    const run = new AtomicRun(this.shards, unlocked ? 0 : this.takeTxId(), resp3, !unlocked);
+    // A keyspace command's exclusive hold is a barrier: once its one step is queued on every
+    // shard, later commands come after it there, and the hold can go at once.
+    const releaseAfterSend = exclusive && oneStep && watch === null;
+    let released = unlocked;
     const release = () => {
+      if (released) return;
+      released = true;
       if (exclusive) this.locks.releaseExclusive();
       else this.locks.releaseAll(run.txId, lockKeys);
     };
+    let returned = false;
+    let waited = false;
     const answer = (reply: Buffer) => {
       slot.resolve(reply, 0, reply.length);
       if (watch !== null) this.unwatch(watch);
-      resume();
+      if (waited) resume();
     };
+    const finish = () => {
+      run.finish(() => {
+        release();
+        if (run.failedShard !== -1) {
+          answer(respErrorBytes(shardFailedError(run.failedShard)));
+          return;
+        }
+        const replies = plans.map((plan) => plan.reply());
+        answer(
+          asExec
+            ? Buffer.concat([respBytes(respArrayHeaderText(replies.length)), ...replies])
+            : (replies[0] as Buffer),
+        );
+      });
+    };
+    // True once every step went out in the turn the command arrived: the client's next
+    // commands may run meanwhile (they queue behind these on every shard, and wait on the
+    // locks held), so a pipelining client keeps its pipeline full.
+    let sentAtOnce = false;
     const go = () => {
       this.checkWatches(run, watch, (changed) => {
         if (changed) {
@@ -177,39 +213,17 @@ export class CommandRunner {
           });
           return;
         }
-        this.runPlans(run, plans, () => {
-          run.finish(() => {
-            release();
-            if (run.failedShard !== -1) {
-              answer(respErrorBytes(shardFailedError(run.failedShard)));
-              return;
-            }
-            const replies = plans.map((plan) => plan.reply());
-            answer(
-              asExec
-                ? Buffer.concat([respBytes(respArrayHeaderText(replies.length)), ...replies])
-                : (replies[0] as Buffer),
-            );
-          });
-        });
+        this.runPlans(run, plans, finish);
+        if (releaseAfterSend) release();
+        if (!returned && oneStep && watch === null) sentAtOnce = true;
       });
     };
-    // Reads whose keys are all free now need no locks: sent in this turn, they come before
-    // any commit that locks a key later, on every shard.
-    if (!asExec && readOnly && !exclusive && !this.locks.isGated && !this.anyLocked(lockKeys)) {
-      this.runPlans(run, plans, () => {
-        run.finish(() => {
-          if (run.failedShard !== -1) {
-            answer(respErrorBytes(shardFailedError(run.failedShard)));
-          } else {
-            answer((plans[0] as Plan).reply());
-          }
-        });
-      });
-      return true;
-    }
-    if (exclusive) this.locks.acquireExclusive(go);
+    if (unlocked) go();
+    else if (exclusive) this.locks.acquireExclusive(go);
     else this.locks.acquireAll(run.txId, lockKeys, go);
+    returned = true;
+    if (sentAtOnce) return false;
+    waited = true;
     return true;
   }
 
@@ -357,6 +371,7 @@ export class CommandRunner {
   }
 
   private anyLocked(keys: readonly LockKey[]): boolean {
+    if (this.locks.isGated) return true;
     if (this.locks.size === 0) return false;
     return keys.some((key) => this.locks.isStripeHeld(key.stripe) && this.locks.isLocked(key));
   }
@@ -364,4 +379,8 @@ export class CommandRunner {
 
 export function shardFailedError(shard: number): string {
   return `ERR shard ${shard} failed and was restarted empty (its keys were lost); nothing of this command was applied, retry it`;
+}
+
+function onOneShard(keys: readonly LockedKey[]): boolean {
+  return keys.every((key) => key.shard === (keys[0] as LockedKey).shard);
 }

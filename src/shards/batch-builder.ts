@@ -104,17 +104,36 @@ export class BatchBuilder {
   ): void {
     const at = this.addRow(OpCode.command, sink);
     this.ops[at + 1] = this.byteCount;
-    for (let i = from; i < to; i++) {
-      const start = args.starts[i] as number;
-      const end = args.ends[i] as number;
-      this.reserveBytes(4 + end - start);
-      this.bytes.writeUInt32LE(end - start, this.byteCount);
-      this.byteCount += 4;
-      this.copy(args.bytes, start, end);
-    }
+    for (let i = from; i < to; i++) this.addArg(args, i);
     this.ops[at + 2] = this.byteCount;
     this.ops[at + 3] = command | (resp3 ? commandResp3Flag : 0);
     this.ops[at + 4] = to - from;
+  }
+
+  /** As addCommandOp, with the arguments `args` numbered in `picks` (an MSET's pairs that
+   * live on one shard). */
+  addPickedCommandOp(
+    command: number,
+    resp3: boolean,
+    args: ArgRanges,
+    picks: readonly number[],
+    sink: OpSink | null,
+  ): void {
+    const at = this.addRow(OpCode.command, sink);
+    this.ops[at + 1] = this.byteCount;
+    for (const i of picks) this.addArg(args, i);
+    this.ops[at + 2] = this.byteCount;
+    this.ops[at + 3] = command | (resp3 ? commandResp3Flag : 0);
+    this.ops[at + 4] = picks.length;
+  }
+
+  private addArg(args: ArgRanges, i: number): void {
+    const start = args.starts[i] as number;
+    const end = args.ends[i] as number;
+    this.reserveBytes(4 + end - start);
+    this.bytes.writeUInt32LE(end - start, this.byteCount);
+    this.byteCount += 4;
+    this.copy(args.bytes, start, end);
   }
 
   /** An operation with only integer arguments (txApply, txUndo, crash, collectGarbage). */

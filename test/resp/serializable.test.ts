@@ -31,7 +31,11 @@ async function assertConflict(client: Client, commitReply: string, key: string):
 function assertDoomedCommit(reply: { status: string; mesg?: string } | undefined): void {
   assert.equal(reply?.status, 'Error', JSON.stringify(reply));
   assert.match(reply?.mesg ?? '', /refused/, 'says a write was refused');
-  assert.match(reply?.mesg ?? '', /discarded because a write in it was refused/, 'says the transaction was discarded');
+  assert.match(
+    reply?.mesg ?? '',
+    /discarded because a write in it was refused/,
+    'says the transaction was discarded',
+  );
 }
 
 /** START SERIALIZABLE, GET n, PUT n+1, COMMIT; retried until the COMMIT is Ok. */
