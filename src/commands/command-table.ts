@@ -26,9 +26,13 @@ export interface CommandSpec {
   readonly firstKey: number;
   readonly lastKey: number;
   readonly keyStep: number;
+  /** Position in this table, 0 up: counters per command (src/metrics/) are arrays by it. */
+  readonly index: number;
 }
 
 type Flags = 'read' | 'write' | 'write-oom' | 'none';
+
+let specCount = 0;
 
 function spec(
   name: string,
@@ -40,6 +44,7 @@ function spec(
 ): CommandSpec {
   const [firstKey, lastKey, keyStep] = keys;
   return {
+    index: specCount++,
     name,
     arity,
     kind,
