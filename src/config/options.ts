@@ -40,6 +40,8 @@ export interface Config {
   readonly tlsCaFile: string;
   readonly tlsAuthClients: boolean;
   readonly tlsHandshakeTimeoutMs: number;
+  /** -1: no metrics endpoint (src/metrics/). */
+  readonly metricsPort: number;
 }
 
 /** 'switch': a yes/no value given after the flag (`--tls-auth-clients yes`, as Redis
@@ -326,6 +328,20 @@ export const optionSpecs: readonly OptionSpec[] = [
     description:
       'A TLS client must finish its handshake this soon or is dropped; until then it holds a ' +
       'connection slot (--max-clients).',
+  },
+  {
+    key: 'metricsPort',
+    flag: 'metrics-port',
+    env: 'HAUS_METRICS_PORT',
+    kind: 'integer',
+    min: -1,
+    max: portMax,
+    defaultValue: () => -1,
+    defaultText: 'off (-1)',
+    description:
+      'An HTTP port (on --host) serving /metrics in the Prometheus text format and /healthz ' +
+      '(200 while the shards answer, else 503); 0 picks a free port. No password: keep it ' +
+      'off networks you do not trust.',
   },
   {
     key: 'debugCommands',
