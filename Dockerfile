@@ -35,24 +35,12 @@ COPY --from=build /app/dist ./dist
 # The files stay owned by root: the server can read its code but not change it.
 USER node
 EXPOSE 9888
-# A real round trip, not just an open port: PING must come back as PONG. The port follows
-# HAUS_PORT, so set the port by environment (not by flag) when you move it inside the container.
-# node -e runs as CommonJS whatever package.json says, so require() is available here.
+# A real round trip, not just an open port: PING must come back as PONG (src/healthcheck.ts). It
+# reads the server's own HAUS_* variables, so it follows HAUS_PORT, sends AUTH when
+# HAUS_PASSWORD or HAUS_PASSWORD_FILE is set, and uses HAUS_TLS_PORT when HAUS_PORT=-1: set the
+# port and password by environment (not by flag) inside the container.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
-  CMD node -e ' \
-    const port = Number(process.env.HAUS_PORT || 9888); \
-    const socket = require("node:net").connect(port, "127.0.0.1"); \
-    let reply = ""; \
-    socket.setTimeout(2500, () => process.exit(1)); \
-    socket.on("error", () => process.exit(1)); \
-    socket.on("connect", () => socket.end("PING\n")); \
-    socket.on("data", (chunk) => { \
-      reply += chunk; \
-      if (!reply.includes("\n")) return; \
-      const ok = reply.startsWith("{\"status\": \"Ok\", \"result\": \"PONG\"}\n"); \
-      process.exit(ok ? 0 : 1); \
-    }); \
-    socket.on("end", () => process.exit(1));'
+  CMD ["node", "dist/src/healthcheck.js"]
 # Exec form: node is PID 1 and receives docker stop's SIGTERM itself, so the server drains and
 # exits 0 within its grace period (HAUS_SHUTDOWN_GRACE_MS, default 5 s; docker waits 10 s).
 ENTRYPOINT ["node", "dist/src/cli.js"]

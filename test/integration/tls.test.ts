@@ -5,90 +5,18 @@
  * timeout drops it.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { type Certificates, makeCertificates } from '../support/certificates.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
 
 const run = promisify(execFile);
-
-interface Certificates {
-  dir: string;
-  ca: string;
-  serverCert: string;
-  serverKey: string;
-  clientCert: string;
-  clientKey: string;
-}
-
-/** A CA, a server certificate for 127.0.0.1 and localhost, and a client certificate. */
-function makeCertificates(): Certificates {
-  const dir = mkdtempSync(join(tmpdir(), 'haus-tls-'));
-  const at = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=haus-test-ca',
-    '-keyout',
-    at('ca.key'),
-    '-out',
-    at('ca.pem'),
-  );
-  writeFileSync(at('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  for (const name of ['server', 'client']) {
-    openssl(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      at(`${name}.key`),
-      '-out',
-      at(`${name}.csr`),
-    );
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      at(`${name}.csr`),
-      '-CA',
-      at('ca.pem'),
-      '-CAkey',
-      at('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      at('san.ext'),
-      '-out',
-      at(`${name}.pem`),
-    );
-  }
-  return {
-    dir,
-    ca: at('ca.pem'),
-    serverCert: at('server.pem'),
-    serverKey: at('server.key'),
-    clientCert: at('client.pem'),
-    clientKey: at('client.key'),
-  };
-}
 
 async function tlsPortOf(server: RunningServer): Promise<number> {
   const listening = await server.waitForLog((line) => line.msg === 'haus listening');
