@@ -69,6 +69,9 @@ export class CommandRunner {
   private readonly locks: LockTable;
   private readonly memory: MemoryGuard;
   private readonly takeTxId: () => number;
+  /** EXECs applied, and EXECs a changed WATCHed key aborted (src/metrics/). */
+  execsApplied = 0;
+  execConflicts = 0;
 
   constructor(options: CommandRunnerOptions) {
     this.shards = options.shards;
@@ -193,6 +196,7 @@ export class CommandRunner {
           return;
         }
         const replies = plans.map((plan) => plan.reply());
+        if (asExec) this.execsApplied++;
         answer(
           asExec
             ? Buffer.concat([respBytes(respArrayHeaderText(replies.length)), ...replies])
@@ -207,6 +211,7 @@ export class CommandRunner {
     const go = () => {
       this.checkWatches(run, watch, (changed) => {
         if (changed) {
+          this.execConflicts++;
           run.finish(() => {
             release();
             answer(respNullArrayBytes(resp3));

@@ -81,6 +81,9 @@ export class Coordinator {
   /** Kept in 1 .. 2^31 - 1: ids travel in int32 fields (lock owners, shard rows), and 0 means
    * no transaction. Only commits in flight need distinct ids. */
   private nextTxId = 1;
+  /** COMMITs applied, and START SERIALIZABLE COMMITs that lost to a write (src/metrics/). */
+  commitsApplied = 0;
+  commitConflicts = 0;
 
   constructor(options: { shards: readonly ShardHandle[]; router: ShardRouter; config: Config }) {
     this.shards = options.shards;
@@ -283,6 +286,7 @@ export class Coordinator {
     }
     const watch = transaction.watch;
     if (transaction.writes.size === 0 && (watch === null || watch.keys.size === 0)) {
+      this.commitsApplied++;
       session.replies.push(okReplyBytes);
       return false;
     }
@@ -309,8 +313,11 @@ export class Coordinator {
         if ('failedShard' in outcome) {
           reply = errorReplyBytes(messages.commitShardFailed(outcome.failedShard));
         } else if ('conflictKey' in outcome) {
+          this.commitConflicts++;
           const key = Buffer.from(outcome.conflictKey, 'latin1').toString('utf8');
           reply = errorReplyBytes(messages.commitConflict(key));
+        } else {
+          this.commitsApplied++;
         }
         slot.resolve(reply, 0, reply.length);
         session.resume();

@@ -16,6 +16,14 @@ const heldReplyBytesMax = 64 * 1024;
  * larger runs go out as they are, in one writev (bench/run.ts --full, 64 KiB values). */
 const joinedReplyBytesMax = 64 * 1024;
 
+/** Watches replies become ready (src/metrics/reply-meter.ts, with --metrics-port). */
+export interface ReplyMeterHook {
+  /** The clock, in ms: when a command that reserved a slot was parsed. */
+  now(): number;
+  /** The reply at `bytes[start]` is ready; its command was parsed at `sinceMs`. */
+  ready(bytes: Uint8Array, start: number, sinceMs: number): void;
+}
+
 export class ReplySlot implements OpSink {
   /** The reply is `bytes[start, end)` once known; null until then. */
   bytes: Uint8Array | null = null;
@@ -23,6 +31,8 @@ export class ReplySlot implements OpSink {
   end = 0;
   /** Bytes this reply may take once its shard formats it (see expectedBytesPending). */
   expectedBytes = 0;
+  /** When its command was parsed (ReplyMeterHook.now), with a meter. */
+  sinceMs = 0;
   private readonly queue: ReplyQueue;
 
   constructor(queue: ReplyQueue) {
@@ -33,6 +43,8 @@ export class ReplySlot implements OpSink {
     this.bytes = bytes;
     this.start = start;
     this.end = end;
+    const meter = this.queue.meter;
+    if (meter !== null) meter.ready(bytes, start, this.sinceMs);
     this.queue.scheduleFlush();
   }
 
@@ -62,6 +74,9 @@ export class ReplyQueue {
    * a JSON line until the connection turns out to speak RESP (resp-session.ts). */
   errorReply: (message: string) => Uint8Array = errorReplyBytes;
 
+  /** Times and sorts the replies (--metrics-port); null: nothing is measured. */
+  meter: ReplyMeterHook | null = null;
+
   /** Commands dispatched whose reply has not been written yet. */
   get pendingCount(): number {
     return this.slots.length - this.head;
@@ -84,12 +99,14 @@ export class ReplyQueue {
 
   reserve(): ReplySlot {
     const slot = new ReplySlot(this);
+    if (this.meter !== null) slot.sinceMs = this.meter.now();
     this.slots.push(slot);
     return slot;
   }
 
   /** A reply known at once (an error the main thread found, PING, a transaction's own read). */
   push(reply: Uint8Array): void {
+    if (this.meter !== null) this.meter.ready(reply, 0, this.meter.now());
     this.slots.push(reply);
     this.scheduleFlush();
   }
