@@ -21,7 +21,14 @@ export interface BenchArgs {
   /** The server kinds the load generator drives, in report order. */
   servers: readonly ServerKind[];
   /** An already running server to drive instead of starting one (single suite only). */
-  connect: { host: string; port: number; protocol: ProtocolName; pid: number | null } | null;
+  connect: {
+    host: string;
+    port: number;
+    protocol: ProtocolName;
+    pid: number | null;
+    /** --password, else HAUS_PASSWORD: sent with AUTH on every connection. */
+    password: string | null;
+  } | null;
   connections: number;
   pipeline: number;
   threads: number;
@@ -52,6 +59,7 @@ const OPTIONS = {
   connect: { type: 'string' },
   protocol: { type: 'string' },
   'server-pid': { type: 'string' },
+  password: { type: 'string' },
   connections: { type: 'string', short: 'c' },
   pipeline: { type: 'string', short: 'P' },
   threads: { type: 'string', short: 't' },
@@ -102,6 +110,7 @@ Servers
   --connect HOST:PORT    --single only: drive a server that is already running
   --protocol P           with --connect: haus | resp (default haus)
   --server-pid PID       with --connect: read that process's CPU for the CPU/op column
+  --password PW          with --connect: AUTH with it first (default: $HAUS_PASSWORD)
 
 Load (--single uses them all; the suites use their own shapes and take only -d, -n,
 --warmup, -t, --key-bytes from here)
@@ -132,7 +141,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     help: values.help === true,
     suite: parseSuite(values),
     servers: parseServers(values.server),
-    connect: parseConnect(values.connect, values.protocol, values['server-pid']),
+    connect: parseConnect(
+      values.connect,
+      values.protocol,
+      values['server-pid'],
+      values.password ?? process.env.HAUS_PASSWORD,
+    ),
     connections: int('--connections', values.connections, 50, 1),
     pipeline: int('--pipeline', values.pipeline, 1, 1),
     threads: int('--threads', values.threads, defaultClientThreads(), 1),
@@ -226,6 +240,7 @@ function parseConnect(
   address: string | undefined,
   protocol: string | undefined,
   pid: string | undefined,
+  password: string | undefined,
 ): BenchArgs['connect'] {
   if (address === undefined) {
     if (protocol !== undefined || pid !== undefined) {
@@ -243,6 +258,7 @@ function parseConnect(
     port,
     protocol: parseChoice('--protocol', protocol, ['haus', 'resp'], 'haus'),
     pid: pid === undefined ? null : parseNumber('--server-pid', pid, 0, { min: 1, integer: true }),
+    password: password === undefined || password === '' ? null : password,
   };
 }
 

@@ -11,6 +11,8 @@ export interface ClientThreadConfig {
   host: string;
   port: number;
   protocol: ProtocolName;
+  /** AUTH with it before anything else; null: none. */
+  password: string | null;
   connections: number;
   keyspace: KeyspaceShape;
   /** Deepest pipeline any phase will ask for (fill or load), to size queues once. */

@@ -53,6 +53,7 @@ async function openAll(): Promise<void> {
     stats,
     commandsPerOpMax: config.txWrites + 2,
     pipelineMax: config.pipelineMax,
+    password: config.password,
   };
   connections = await Promise.all(
     Array.from({ length: config.connections }, () => LoadConnection.open(options)),

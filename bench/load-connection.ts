@@ -27,6 +27,8 @@ export interface LoadConnectionOptions {
   commandsPerOpMax: number;
   /** Deepest pipeline this connection will ever run (fill depth or -P). */
   pipelineMax: number;
+  /** Sent with AUTH before the load starts (a server with --requirepass); null: none. */
+  password: string | null;
 }
 
 export class LoadConnection implements CommandSink {
@@ -55,6 +57,12 @@ export class LoadConnection implements CommandSink {
   static open(options: LoadConnectionOptions): Promise<LoadConnection> {
     return new Promise((resolve, reject) => {
       let connection: LoadConnection | null = null;
+      /** The AUTH reply read so far, before the connection is handed out. */
+      let authReply = '';
+      const ready = () => {
+        connection = new LoadConnection(socket, options);
+        resolve(connection);
+      };
       // onread reads into one reused buffer instead of a fresh Buffer and a stream event per
       // read; the parsers copy the few bytes they must keep past the call.
       const socket = connect({
@@ -64,7 +72,15 @@ export class LoadConnection implements CommandSink {
         onread: {
           buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
           callback: (bytes: number, buffer: Uint8Array) => {
-            connection?.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+            if (connection !== null) {
+              connection.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+              return true;
+            }
+            authReply += Buffer.from(buffer.buffer, buffer.byteOffset, bytes).toString('latin1');
+            if (!authReply.includes('\n')) return true;
+            const accepted = authReply === '+OK\r\n' || authReply === '{"status": "Ok"}\n';
+            if (accepted) ready();
+            else reject(new Error(`AUTH refused: ${authReply.trim()}`));
             return true;
           },
         },
@@ -72,8 +88,16 @@ export class LoadConnection implements CommandSink {
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
-        connection = new LoadConnection(socket, options);
-        resolve(connection);
+        const password = options.password;
+        if (password === null) {
+          ready();
+          return;
+        }
+        socket.write(
+          options.codec.name === 'haus'
+            ? `AUTH ${password}\n`
+            : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`,
+        );
       });
     });
   }

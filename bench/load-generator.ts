@@ -24,6 +24,8 @@ export interface LoadTarget {
   protocol: ProtocolName;
   /** The server's pid, for CPU per op; null when it is not ours to read. */
   pid: number | null;
+  /** Sent with AUTH on every connection first; null: none. */
+  password?: string | null;
 }
 
 export interface GeneratorOptions {
@@ -97,6 +99,7 @@ export class LoadGenerator {
         host: options.target.host,
         port: options.target.port,
         protocol: options.target.protocol,
+        password: options.target.password ?? null,
         connections: share(options.connections, threads, threadIndex),
         keyspace: options.keyspace,
         pipelineMax: options.pipelineMax,

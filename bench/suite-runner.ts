@@ -128,6 +128,7 @@ async function runSetup(
     port: server.port,
     protocol: server.protocol,
     pid: server.pid > 0 ? server.pid : null,
+    password: args.connect?.password ?? null,
   };
   const memoryBefore = await readMemory(server);
   const filler = await LoadGenerator.start({
