@@ -59,7 +59,9 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (passwordError !== null) return { kind: 'error', message: passwordError };
   const relationError = checkRelations(config as unknown as Config);
   if (relationError !== null) return { kind: 'error', message: relationError };
-  return { kind: 'config', config: Object.freeze(config as unknown as Config) };
+  // Not frozen: CONFIG SET changes the few settings that may change while serving
+  // (src/config/config-set.ts); nothing else writes to it.
+  return { kind: 'config', config: config as unknown as Config };
 }
 
 function parseFlags(argv: readonly string[]) {
@@ -74,6 +76,14 @@ interface Rejection {
   accepted: string;
 }
 
+/** A flag's value from text, checked as at start-up (CONFIG SET uses it too). */
+export function convertOption(
+  spec: OptionSpec,
+  given: string,
+): string | number | boolean | { accepted: string } {
+  return convert(spec, given);
+}
+
 function convert(spec: OptionSpec, given: string | boolean): string | number | boolean | Rejection {
   const text = String(given);
   switch (spec.kind) {
@@ -84,6 +94,10 @@ function convert(spec: OptionSpec, given: string | boolean): string | number | b
       if (given === true || /^(1|true|yes|on)$/i.test(text)) return true;
       if (/^(0|false|no|off)$/i.test(text)) return false;
       return { accepted: spec.kind === 'switch' ? 'expected yes or no' : 'expected true or false' };
+    case 'choice':
+      return (spec.choices ?? []).includes(text)
+        ? text
+        : { accepted: `expected one of ${(spec.choices ?? []).join(', ')}` };
     case 'level':
       return (logLevels as readonly string[]).includes(text)
         ? (text as LogLevel)

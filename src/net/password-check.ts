@@ -10,10 +10,15 @@ function digestOf(text: string | Buffer): Buffer {
 }
 
 export class PasswordCheck {
-  private readonly digest: Buffer | null;
+  private digest: Buffer | null = null;
 
   /** `password`: '' when none is required. */
   constructor(password: string) {
+    this.set(password);
+  }
+
+  /** CONFIG SET requirepass: clients already in stay in, as in Redis. */
+  set(password: string): void {
     this.digest = password === '' ? null : digestOf(password);
   }
 
