@@ -39,3 +39,16 @@ export const riderRowWaitMsMax = 20;
 
 /** Bytes of unknown command word echoed back in an error message. */
 export const echoedWordCharsMax = 40;
+
+/** How long /healthz and /metrics wait for every shard to answer a stats request: a shard
+ * slower than this is as good as stuck (it answers a P=16 batch in well under 1 ms), so
+ * /healthz says 503 and /metrics leaves the per-shard figures out. */
+export const metricsShardAnswerMsMax = 1000;
+
+/** Connections the --metrics-port holds at once: Prometheus keeps one per target. Past it a
+ * new connection is closed at once. */
+export const metricsConnectionsMax = 16;
+
+/** A request on --metrics-port must arrive whole within this, and an idle keep-alive connection
+ * closes after it (Prometheus's default scrape timeout is 10 s). */
+export const metricsRequestMsMax = 10_000;

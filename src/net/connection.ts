@@ -21,7 +21,7 @@ import { clientRepliesPendingMax } from '../config/bounds.js';
 import type { Config } from '../config/options.js';
 import type { ClientSession, Coordinator } from '../coordinator/coordinator.js';
 import type { Transaction } from '../coordinator/transaction.js';
-import { parseCommand } from '../protocol/command-parser.js';
+import { type Command, parseCommand } from '../protocol/command-parser.js';
 import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
 import { messages } from '../protocol/messages.js';
 import {
@@ -32,7 +32,7 @@ import {
 } from '../protocol/reply-format.js';
 import type { ClientDescription } from '../protocol/resp-server-replies.js';
 import type { PasswordCheck } from './password-check.js';
-import { ReplyQueue } from './reply-queue.js';
+import { type ReplyMeterHook, ReplyQueue } from './reply-queue.js';
 import { type RespServer, RespSession } from './resp-session.js';
 import { endAndRelease } from './socket-close.js';
 
@@ -49,8 +49,10 @@ export interface ConnectionOptions {
   respServer: RespServer;
   /** A --resp-port connection: RESP only, inline commands included, as on a Redis port. */
   respOnly: boolean;
-  /** Counts a line-protocol command (INFO's total_commands_processed). */
-  onCommand: () => void;
+  /** Counts a line-protocol command (INFO's total_commands_processed, /metrics by kind). */
+  onCommand: (kind: Command['kind']) => void;
+  /** Times and sorts this client's replies (--metrics-port), or null. */
+  replyMeter: ReplyMeterHook | null;
   /** The server's password, if it has one (SPEC.md section 10). */
   password: PasswordCheck;
   logger: Logger;
@@ -72,7 +74,7 @@ export class Connection implements ClientSession {
   private protocolChosen = false;
   private readonly respServer: RespServer;
   private readonly respOnly: boolean;
-  private readonly onCommand: () => void;
+  private readonly onCommand: (kind: Command['kind']) => void;
   readonly password: PasswordCheck;
   /** False until the client gives the password (true at once when there is none). */
   authenticated: boolean;
@@ -106,6 +108,7 @@ export class Connection implements ClientSession {
     this.password = options.password;
     this.authenticated = !options.password.required;
     this.replies = new ReplyQueue((chunks) => this.writeReplies(chunks));
+    this.replies.meter = options.replyMeter;
 
     const socket = this.socket;
     socket.setNoDelay(true);
@@ -222,7 +225,7 @@ export class Connection implements ClientSession {
       return;
     }
     const command = parseCommand(line.bytes, line.start, line.end);
-    this.onCommand();
+    this.onCommand(command.kind);
     let waits = false;
     if (!this.authenticated && command.kind !== 'AUTH' && command.kind !== 'QUIT') {
       if (command.kind !== 'blank') this.replies.push(authRequiredReply);

@@ -54,6 +54,8 @@ export interface RespServer {
   /** INFO's text for `section`, once the shards have reported. */
   info(section: string, done: (text: string) => void): void;
   countCommand(): void;
+  /** Commands received, by CommandSpec.index (/metrics: src/metrics/command-counts.ts). */
+  readonly commandCounts: Float64Array;
   startedAtMs: number;
 }
 
@@ -137,6 +139,7 @@ export class RespSession {
       return 'ran';
     }
     this.lastCommand = spec.name;
+    (this.server.commandCounts[spec.index] as number)++;
     if (!arityOk(spec, count)) {
       this.refuse(`ERR wrong number of arguments for '${spec.name}' command`);
       return 'ran';

@@ -9,6 +9,9 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/options.js';
 import { Coordinator } from '../coordinator/coordinator.js';
+import { CommandCounts } from '../metrics/command-counts.js';
+import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
+import { ReplyMeter } from '../metrics/reply-meter.js';
 import { messages } from '../protocol/messages.js';
 import { errorReplyText } from '../protocol/reply-format.js';
 import { respErrorText } from '../protocol/resp-reply.js';
@@ -16,7 +19,7 @@ import { infoText } from '../protocol/resp-server-replies.js';
 import { ShardHandle } from '../shards/shard-handle.js';
 import { ShardRouter } from '../shards/shard-router.js';
 import { Connection, describeClient } from './connection.js';
-import { infoSections, type ServerFacts } from './info-sections.js';
+import { infoSections, type ServerFacts, type ShardStats } from './info-sections.js';
 import { Listeners } from './listeners.js';
 import { PasswordCheck } from './password-check.js';
 import type { RespServer } from './resp-session.js';
@@ -50,6 +53,12 @@ export class HausServer {
   private readonly refused = new Set<Socket>();
   private nextClientId = 1;
   private stopping: Promise<void> | null = null;
+  /** Commands by name, for /metrics: counted with or without --metrics-port (an increment). */
+  private readonly commandCounts = new CommandCounts();
+  /** With --metrics-port: the reply meter every connection's replies go through, and the
+   * HTTP port serving /metrics and /healthz. */
+  private readonly replyMeter: ReplyMeter | null;
+  private readonly metrics: MetricsEndpoint | null;
 
   private constructor(config: Config, logger: Logger, shards: ShardHandle[], router: ShardRouter) {
     this.config = config;
@@ -73,30 +82,56 @@ export class HausServer {
       countCommand: () => {
         this.commandsProcessed++;
       },
+      commandCounts: this.commandCounts.resp,
     };
     this.opsTimer = setInterval(() => {
       this.opsPerSecond = this.commandsProcessed - this.commandsAtTick;
       this.commandsAtTick = this.commandsProcessed;
     }, 1000);
     this.opsTimer.unref();
+    this.replyMeter = config.metricsPort === -1 ? null : new ReplyMeter();
+    this.metrics = this.replyMeter === null ? null : this.metricsEndpoint(this.replyMeter);
   }
 
   /** INFO's text for `section`, once every shard has reported its counters. */
   private info(section: string, done: (text: string) => void): void {
     this.coordinator.shardStats((shards) => {
-      const facts: ServerFacts = {
-        config: this.config,
-        port: this.listeners.portOf('plain') ?? this.listeners.portOf('tls') ?? -1,
-        startedAtMs: this.startedAtMs,
-        connectedClients: this.connections.size,
-        connectionsReceived: this.connectionsReceived,
-        rejectedConnections: this.rejectedConnections,
-        commandsProcessed: this.commandsProcessed,
-        opsPerSecond: this.opsPerSecond,
-        shards,
-      };
-      done(infoText(infoSections(facts), section));
+      done(infoText(infoSections(this.facts(shards)), section));
     });
+  }
+
+  /** The figures INFO and /metrics share, around the shards' own. */
+  private facts(shards: ShardStats[]): ServerFacts {
+    return {
+      config: this.config,
+      port: this.listeners.portOf('plain') ?? this.listeners.portOf('tls') ?? -1,
+      startedAtMs: this.startedAtMs,
+      connectedClients: this.connections.size,
+      connectionsReceived: this.connectionsReceived,
+      rejectedConnections: this.rejectedConnections,
+      commandsProcessed: this.commandsProcessed,
+      opsPerSecond: this.opsPerSecond,
+      shards,
+    };
+  }
+
+  private metricsEndpoint(replies: ReplyMeter): MetricsEndpoint {
+    const coordinator = this.coordinator;
+    return new MetricsEndpoint(
+      {
+        config: this.config,
+        commands: this.commandCounts,
+        replies,
+        shardStats: (done) => coordinator.shardStats(done),
+        facts: (shards) => this.facts(shards),
+        transactions: () => ({
+          applied: { line: coordinator.commitsApplied, resp: coordinator.runner.execsApplied },
+          conflicts: { line: coordinator.commitConflicts, resp: coordinator.runner.execConflicts },
+        }),
+        stopping: () => this.stopping !== null,
+      },
+      this.logger,
+    );
   }
 
   static async start(config: Config, logger: Logger): Promise<HausServer> {
@@ -110,12 +145,14 @@ export class HausServer {
     const router = await ShardRouter.create(config.shards);
     const server = new HausServer(config, logger, shards, router);
     await server.listeners.listen(config);
+    await server.metrics?.listen(config.metricsPort, config.host);
     logger.info(
       {
         host: config.host,
         port: server.listeners.portOf('plain'),
         respPort: server.listeners.portOf('resp'),
         tlsPort: server.listeners.portOf('tls'),
+        metricsPort: server.metrics?.port,
         passwordRequired: server.password.required,
         shards: config.shards,
         maxMemoryBytes: config.dataMemoryBytesMax,
@@ -178,6 +215,7 @@ export class HausServer {
     this.coordinator.stop();
     await listenerClosed;
     await Promise.all(this.shards.map((shard) => shard.close()));
+    await this.metrics?.close();
     this.logger.info('haus stopped');
   }
 
@@ -211,9 +249,11 @@ export class HausServer {
       respServer: this.respServer,
       respOnly,
       password: this.password,
-      onCommand: () => {
+      onCommand: (kind) => {
         this.commandsProcessed++;
+        this.commandCounts.line[kind]++;
       },
+      replyMeter: this.replyMeter,
       logger: this.logger,
       onClose: (closed) => {
         this.connections.delete(closed);
