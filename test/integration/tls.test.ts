@@ -12,6 +12,7 @@ import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { type Certificates, makeCertificates } from '../support/certificates.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
@@ -133,6 +134,30 @@ describe('TLS', () => {
     const listening = await server.waitForLog((line) => line.msg === 'haus listening');
     assert.equal(listening.port, undefined);
     const reply = await tlsExchange(listening.tlsPort as number, certificates, 'PING\n', /\n/);
+    assert.equal(reply, '{"status": "Ok", "result": "PONG"}\n');
+  });
+
+  test('random bytes instead of a handshake are dropped; the server keeps serving', async (t) => {
+    const server = await startServer(tlsFlags());
+    t.after(() => server.stop());
+    const port = await tlsPortOf(server);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 600 }), async (noise) => {
+        const socket = connectTcp({ port, host: '127.0.0.1' });
+        socket.on('error', () => {});
+        await new Promise((resolve) => socket.once('connect', resolve));
+        socket.write(noise);
+        await new Promise((resolve) => {
+          socket.once('close', resolve);
+          setTimeout(() => {
+            socket.destroy();
+            resolve(undefined);
+          }, 200);
+        });
+      }),
+      { numRuns: 30 },
+    );
+    const reply = await tlsExchange(port, certificates, 'PING\n', /\n/);
     assert.equal(reply, '{"status": "Ok", "result": "PONG"}\n');
   });
 

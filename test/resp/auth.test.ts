@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { messages } from '../../src/protocol/messages.js';
@@ -126,6 +127,22 @@ describe('a password over the line protocol (haus)', () => {
     const client = await Client.connect(server.port);
     assert.deepEqual(await client.call('AUTH from a file'), { status: 'Ok' });
     assert.deepEqual(await client.call('PING'), { status: 'Ok', result: 'PONG' });
+    client.close();
+  });
+
+  test('random passwords (any bytes, any length) never authenticate and never hurt the server', async (t) => {
+    const server = await startServer(['--requirepass', password]);
+    t.after(() => server.stop());
+    const client = await RespClient.connect(server.port);
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (guess) => {
+        fc.pre(Buffer.from(guess).toString('latin1') !== password);
+        assert.deepEqual(await client.call('AUTH', Buffer.from(guess)), wrongPass);
+        assert.deepEqual(await client.call('GET', 'a'), noAuth);
+      }),
+      { numRuns: 100 },
+    );
+    assert.deepEqual(await client.call('AUTH', password), OK);
     client.close();
   });
 
