@@ -45,7 +45,7 @@ function indexOf(kind: ErrorKind): number {
 /** `{"status": "Error", "mesg": "`: where a line protocol error's text starts. */
 export const lineMessageOffset = 29;
 /** Bytes of a message read to sort it: every prefix below is shorter. */
-const prefixBytesMax = 64;
+const prefixBytesMax = 96;
 const latin1 = new TextDecoder('latin1');
 
 /** Line protocol texts by how they start (src/protocol/messages.ts), first match wins. */
