@@ -51,6 +51,12 @@ export function runSet(
 ): void {
   const key = args[0] as string;
   const value = args[1] as string;
+  // A plain SET never reads the value it replaces (a cache miss a write; see ShardStore's
+  // smallReplyBytesMax): the common case, redis-benchmark's and every cache client's.
+  if (args.length === 2 && value.length <= valueBytesMax) {
+    store.set(key, value, 0);
+    return out.ok();
+  }
   let condition: 'NX' | 'XX' | null = null;
   let get = false;
   let expiry: ExpiryOption = 'none';
