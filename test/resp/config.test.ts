@@ -35,7 +35,7 @@ for (const kind of targetKinds()) {
       assert.deepEqual(
         await client.call('CONFIG', 'SET', 'databases', '4'),
         error(
-          "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config",
+          "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config",
         ),
       );
       const bad = await client.call('CONFIG', 'SET', 'maxclients', 'lots');
