@@ -166,7 +166,7 @@ export class CommandExecutor {
       case CommandCode.watchCheck:
         return out.bulk(store.changedWatchedKey(Number(key)));
       case CommandCode.stats:
-        out.arrayHeader(7);
+        out.arrayHeader(9);
         out.integerElement(store.size);
         out.integerElement(store.volatileSize);
         out.integerElement(store.expiredKeys);
@@ -175,6 +175,8 @@ export class CommandExecutor {
         out.integerElement(store.largestReplyBytesBound());
         // This thread's own V8 heap (memoryUsage's rss is the whole process's).
         out.integerElement(process.memoryUsage().heapUsed);
+        out.integerElement(store.evictedKeys);
+        out.integerElement(store.dataBytes);
         return out.end();
       default:
         throw new Error(`shard received unknown command code ${code}`);

@@ -12,6 +12,7 @@ import { plainResultPrefixBytes, plainResultSuffixBytes } from '../src/protocol/
 import {
   BatchSlot,
   replyBytesStart,
+  type ShardDataReport,
   writeReplyEnd,
   writeReplyHeader,
 } from '../src/shards/batch-slots.js';
@@ -91,8 +92,8 @@ export class ReplyWriter {
 
   /** Completes the header; returns the replies in a buffer of their own when they did not fit
    * the slot given to `begin`. */
-  finish(largestReplyBytes: number): ArrayBuffer | null {
-    writeReplyHeader(this.target, this.count, this.length, largestReplyBytes);
+  finish(largestReplyBytes: number, data: ShardDataReport): ArrayBuffer | null {
+    writeReplyHeader(this.target, this.count, this.length, largestReplyBytes, data);
     if (!this.spilled) return null;
     const used = this.start + this.length;
     // Whole 32-bit words: the main thread reads the header and end offsets as a Uint32Array.

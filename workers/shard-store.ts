@@ -1,42 +1,67 @@
 /**
- * The data of one shard: a Map from key to value, owned by exactly one thread, with each key's
- * expiry time, the keys clients WATCH, and the undo records of commits in flight.
+ * The data of one shard, owned by exactly one thread: each key's value and expiry time, what
+ * the eviction policy needs to know of each key, the keys clients WATCH, and the undo records
+ * of commits in flight.
  *
  * Keys and values are byte strings: JavaScript strings with one character per byte (latin1),
  * so any bytes a Redis client sends are stored exactly, and an ASCII or UTF-8 text costs one
  * byte a byte, as V8 keeps such strings one byte wide (FINDINGS.md: 170 bytes a key at 1M
  * keys, the same as the UTF-8-decoded strings stored before).
  *
- * Only the shard's own thread touches this Map, so no operation here needs a lock; the
+ * Layout: a Map from key to slot, and per slot the key and value (one array, two elements a
+ * slot), the expiry time (a Float64Array, allocated at the first expiry) and the last access
+ * (a Uint32Array, only for the LRU policies). Slots are dense: a removed key's slot takes the
+ * last key's entry, so slot numbers 0..size-1 are always in use. That is what lets eviction
+ * sample keys at random, as Redis does, and active expiry scan expiry times in a typed array
+ * rather than walk a second Map: a key with an expiry costs 8 bytes more, not a Map entry and
+ * a heap number (about 45 bytes, measured at 1M keys), and LRU costs 4 bytes a key.
+ *
+ * Only the shard's own thread touches this store, so no operation here needs a lock; the
  * coordinator's locks (main thread) keep other clients away from a commit's keys until every
  * shard of the commit has acknowledged. An undo record holds each key's value and expiry from
  * before a commit wrote it, so that when another shard of the same commit fails, this shard's
- * part can be taken back and nothing of the commit stays applied.
+ * part can be taken back and nothing of the commit stays applied. Its keys are exactly the
+ * keys a commit in flight holds locked here, which eviction must never take (`pinnedKeys`).
  *
- * Every change to a key goes through `set`, `remove` and `setExpireAt`: they record undo
- * entries inside a commit part and mark the key's watchers (WATCH, START SERIALIZABLE).
+ * Every change to a key goes through `set`, `remove` and `setExpireAt` (and expiry and
+ * eviction): they record undo entries inside a commit part and mark the key's watchers (WATCH,
+ * START SERIALIZABLE). Expiry and eviction also mark watchers: they are writes for WATCH.
  *
  * It also tells the main thread, with every answer, a bound on its largest reply
- * (src/shards/shard-handle.ts uses it to bound replies not yet formatted). Large values are
- * counted exactly, by size class, so the bound shrinks when they are deleted; small ones only
- * raise a high-water mark (see `smallReplyBytesMax`).
+ * (src/shards/shard-handle.ts uses it to bound replies not yet formatted), and how many bytes
+ * of data it holds (`dataBytes`, for eviction). Large values are counted exactly, by size
+ * class, so the bound shrinks when they are deleted; small ones only raise a high-water mark
+ * (see `smallReplyBytesMax`).
  */
 import { isUtf8 } from 'node:buffer';
+import type { EvictionPolicy } from '../src/config/eviction-policies.js';
 import { jsonString } from '../src/protocol/reply-format.js';
+import type { ShardDataReport } from '../src/shards/batch-slots.js';
+import { FrequencySketch } from './eviction-sketch.js';
 
 /** Values longer than this many bytes are counted exactly, by key. */
 const exactSizeBytesMin = 1024;
 /** `\u00XX` for a control character: the most bytes one byte of a value takes in a reply. */
 const replyBytesPerByteMax = 6;
-/** Keys an active expiry step looks at before it checks the clock again. */
+/** Keys with an expiry an active expiry step looks at before it decides whether to go on. */
 const expirySampleKeys = 20;
-/** An active expiry pass goes on while at least this share of a sample had expired. */
-const expiryRepeatShare = 0.25;
-
-/** RANDOMKEY moves its cursor by 1 to this many keys. */
-const randomKeyStepsMax = 16;
+/** Slots an active expiry step scans at most (most slots may hold keys without expiry). */
+const expiryScanSlotsMax = 400;
+/** An active expiry pass goes on while more than this share of a step's keys had expired:
+ * Redis 7's acceptable share of expired keys still in memory. */
+const expiryRepeatShare = 0.1;
 /** RANDOMKEY gives up after this many expired picks in a row (Redis gives up too). */
 const randomKeyTriesMax = 100;
+/** Slots the typed arrays start with, and never shrink below. */
+const slotCapacityMin = 1024;
+
+/**
+ * Estimated bytes of memory a key takes besides its key and value bytes: two V8 string
+ * headers (16 bytes each, and alignment), its Map entry (~29 bytes at a Map's average load),
+ * two slots of the entries array (16), its access time (4) and expiry time (8). An estimate:
+ * the main thread corrects its budget from the process's resident memory (memory-guard.ts).
+ */
+export const entryOverheadBytes = 96;
 
 /** How a value reads over the line protocol, whose replies are JSON text. */
 export const ValueForm = {
@@ -74,23 +99,46 @@ function sizeClassOf(length: number): number {
   return 32 - Math.clz32(length);
 }
 
+export interface ShardStoreOptions {
+  /** Decides what the store tracks per key: access times for *-lru, a frequency sketch for
+   * *-lfu. Default noeviction. */
+  policy?: EvictionPolicy;
+  /** Milliseconds since the epoch (tests pass a fake clock). Default Date.now. */
+  clock?: () => number;
+}
+
 export class ShardStore {
-  private readonly data = new Map<string, string>();
-  /** Expiry time (ms since the epoch) of each key that has one. */
-  private readonly expires = new Map<string, number>();
-  /** Where active expiry goes on from; iterators of a Map survive its changes. */
-  private expiryCursor: IterableIterator<[string, number]> | null = null;
-  /** Where RANDOMKEY goes on from. */
-  private randomCursor: IterableIterator<string> | null = null;
+  /** Key to slot. */
+  private index = new Map<string, number>();
+  /** Slot s holds its key at 2s and its value at 2s + 1. */
+  private entries: string[] = [];
+  /** Length of the typed arrays below, in slots. */
+  private capacity = slotCapacityMin;
+  /** Expiry time per slot (ms since the epoch; 0: none); empty until a key gets one. */
+  private expireAts = new Float64Array(0);
+  private volatileCount = 0;
+  /** *-lru: when each slot's key was last used, in ms since `epochMs` (wraps after 49 days:
+   * idle times are taken modulo 2^32). Empty for other policies. */
+  private accessTimes = new Uint32Array(0);
+  /** *-lfu: how often keys were used. */
+  readonly sketch: FrequencySketch | null;
+  private readonly clock: () => number;
+  private readonly epochMs: number;
+  /** The access clock, read once per batch (`tick`): LRU at millisecond resolution. */
+  private accessClock = 0;
+  /** Sum of the lengths of every key and value. */
+  private keyValueBytes = 0;
+  /** Where active expiry goes on from (a slot). */
+  private expiryCursor = 0;
   /** The size class of each large value's reply (longer than exactSizeBytesMin), by key. */
   private readonly largeValueClasses = new Map<string, number>();
   private readonly largeValuesPerSizeClass = new Uint32Array(33);
   /**
    * Worst-case reply bytes (6 a byte) of the longest small value ever stored here: a
    * high-water mark that never falls, at most 6 KiB. Counting small values exactly meant
-   * reading the length of the value each write replaces, a cache miss per write (9 % of a
-   * shard's CPU in the transaction mix, perf). Without it: shard CPU per transaction 11.5 ->
-   * 10.8 us, and 3 % more transactions/s (6 alternating runs of bench/run.ts --single --tx 4).
+   * finding the size class of the value each write replaces (9 % of a shard's CPU in the
+   * transaction mix, perf). Without it: shard CPU per transaction 11.5 -> 10.8 us, and 3 %
+   * more transactions/s (6 alternating runs of bench/run.ts --single --tx 4).
    */
   private smallReplyBytesMax = 0;
   /** Keys whose values are not plain (ValueForm), rare: every other value is sent as it is,
@@ -104,39 +152,64 @@ export class ShardStore {
   private readonly watcherKeys = new Map<number, string[]>();
   /** Watchers one of whose keys changed since they watched it, with that key. */
   private readonly dirtyWatchers = new Map<number, string>();
-  /** Keys removed by expiry (lazily or actively), for INFO. */
+  /** Keys removed by expiry (lazily or actively), and by eviction, for INFO. */
   expiredKeys = 0;
+  evictedKeys = 0;
   /** Key reads that found a key, and that found none, for INFO. */
   hits = 0;
   misses = 0;
 
+  constructor(options: ShardStoreOptions = {}) {
+    const policy = options.policy ?? 'noeviction';
+    this.clock = options.clock ?? Date.now;
+    this.epochMs = this.clock();
+    if (policy.endsWith('-lru')) this.accessTimes = new Uint32Array(this.capacity);
+    this.sketch = policy.endsWith('-lfu') ? new FrequencySketch() : null;
+  }
+
   get size(): number {
-    return this.data.size;
+    return this.index.size;
   }
 
   /** Keys with an expiry time. */
   get volatileSize(): number {
-    return this.expires.size;
+    return this.volatileCount;
   }
 
-  /** The live value of `key`; an expired key is removed on the way (lazy expiry). */
+  /** Key and value bytes plus the estimated overhead of each key. */
+  get dataBytes(): number {
+    return this.keyValueBytes + this.index.size * entryOverheadBytes;
+  }
+
+  /** Reads the clock for the access times of what runs next (once per batch). */
+  tick(): void {
+    this.accessClock = (this.clock() - this.epochMs) >>> 0;
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  /** The live value of `key`, counted as a use of it (LRU, LFU); an expired key is removed on
+   * the way (lazy expiry). */
   get(key: string): string | undefined {
-    const value = this.data.get(key);
-    if (value === undefined || this.expires.size === 0) return value;
-    const at = this.expires.get(key);
-    if (at === undefined || at > Date.now()) return value;
-    this.expire(key);
-    return undefined;
+    const slot = this.liveSlot(key);
+    if (this.sketch !== null) this.sketch.add(key);
+    if (slot < 0) return undefined;
+    if (this.accessTimes.length > 0) this.accessTimes[slot] = this.accessClock;
+    return this.entries[2 * slot + 1];
   }
 
-  /** True when `key` holds a live value. */
+  /** True when `key` holds a live value (not a use of it). */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.liveSlot(key) >= 0;
   }
 
   /** Expiry time of a live key (ms since the epoch), or 0 when it has none. */
   expireAtOf(key: string): number {
-    return this.expires.size === 0 ? 0 : (this.expires.get(key) ?? 0);
+    if (this.volatileCount === 0) return 0;
+    const slot = this.index.get(key);
+    return slot === undefined ? 0 : (this.expireAts[slot] as number);
   }
 
   /** How the value under `key` reads over the line protocol. */
@@ -159,13 +232,26 @@ export class ShardStore {
     this.remove(key);
   }
 
-  /** Stores `value` with expiry time `expireAt` (0: none); the value it replaces is never read
-   * (see smallReplyBytesMax). */
+  /** Stores `value` with expiry time `expireAt` (0: none), a use of the key. The value it
+   * replaces is read only for its length (the data bytes eviction counts). */
   set(key: string, value: string, expireAt: number): void {
     if (this.openUndo !== null) this.recordUndo(key);
-    this.data.set(key, value);
-    if (expireAt > 0) this.expires.set(key, expireAt);
-    else if (this.expires.size > 0) this.expires.delete(key);
+    let slot = this.index.get(key);
+    if (slot === undefined) {
+      slot = this.index.size;
+      this.index.set(key, slot);
+      this.entries.push(key, value);
+      if (slot >= this.capacity) this.resize(this.capacity * 2);
+      this.keyValueBytes += key.length + value.length;
+      if (this.sketch !== null) this.sketch.fitTo(slot + 1);
+    } else {
+      const at = 2 * slot + 1;
+      this.keyValueBytes += value.length - (this.entries[at] as string).length;
+      this.entries[at] = value;
+    }
+    this.setSlotExpiry(slot, expireAt);
+    if (this.accessTimes.length > 0) this.accessTimes[slot] = this.accessClock;
+    if (this.sketch !== null) this.sketch.add(key);
     if (this.keyWatchers.size > 0) this.touch(key);
     const form = valueFormOf(value);
     if (form !== ValueForm.plain) this.valueForms.set(key, form);
@@ -184,10 +270,10 @@ export class ShardStore {
 
   /** Removes `key`; true when it held a live value. */
   remove(key: string): boolean {
-    const existed = this.get(key) !== undefined;
-    if (!existed) return false;
+    const slot = this.liveSlot(key);
+    if (slot < 0) return false;
     if (this.openUndo !== null) this.recordUndo(key);
-    this.drop(key);
+    this.drop(key, slot);
     if (this.keyWatchers.size > 0) this.touch(key);
     return true;
   }
@@ -195,40 +281,37 @@ export class ShardStore {
   /** Sets (or with 0 clears) the expiry of a live key. An expiry time already past removes
    * the key, as Redis does. */
   setExpireAt(key: string, expireAt: number): void {
-    if (expireAt > 0 && expireAt <= Date.now()) {
+    if (expireAt > 0 && expireAt <= this.clock()) {
       this.remove(key);
       return;
     }
+    const slot = this.liveSlot(key);
+    if (slot < 0) return;
     if (this.openUndo !== null) this.recordUndo(key);
-    if (expireAt > 0) this.expires.set(key, expireAt);
-    else this.expires.delete(key);
+    this.setSlotExpiry(slot, expireAt);
     if (this.keyWatchers.size > 0) this.touch(key);
   }
 
-  /** Every live key, for KEYS, SCAN and snapshots; expired ones are skipped. */
+  /** Every live key, for KEYS, SCAN and snapshots; expired ones are skipped. A live iterator
+   * of the key Map: it survives changes, and sees every key present from its start to its
+   * end. */
   *keys(): IterableIterator<string> {
-    const now = Date.now();
-    for (const key of this.data.keys()) {
-      const at = this.expires.size === 0 ? undefined : this.expires.get(key);
-      if (at === undefined || at > now) yield key;
+    const now = this.clock();
+    for (const [key, slot] of this.index) {
+      if (this.volatileCount === 0) {
+        yield key;
+        continue;
+      }
+      const at = this.expireAts[slot] as number;
+      if (at === 0 || at > now) yield key;
     }
   }
 
-  /** A live key picked at random, or undefined when there is none. Maps have no random
-   * access: a cursor kept between calls moves on by a random few keys, which spreads picks
-   * over the whole keyspace at a cost independent of its size (Redis's RANDOMKEY is not
-   * uniform either). */
+  /** A live key picked at random, or undefined when there is none. */
   randomKey(): string | undefined {
-    for (let tries = 0; tries < randomKeyTriesMax && this.data.size > 0; tries++) {
-      const steps = 1 + Math.floor(Math.random() * randomKeyStepsMax);
-      let key: string | undefined;
-      for (let i = 0; i < steps; i++) {
-        this.randomCursor ??= this.data.keys();
-        const next = this.randomCursor.next();
-        if (next.done === true) this.randomCursor = null;
-        else key = next.value;
-      }
-      if (key !== undefined && this.has(key)) return key;
+    for (let tries = 0; tries < randomKeyTriesMax && this.index.size > 0; tries++) {
+      const key = this.entries[2 * Math.floor(Math.random() * this.index.size)] as string;
+      if (this.has(key)) return key;
     }
     return undefined;
   }
@@ -236,47 +319,117 @@ export class ShardStore {
   /** Removes every key (FLUSHALL); watchers of keys that existed are told. */
   flush(): void {
     if (this.keyWatchers.size > 0) {
-      for (const key of this.keyWatchers.keys()) if (this.data.has(key)) this.touch(key);
+      for (const key of this.keyWatchers.keys()) if (this.index.has(key)) this.touch(key);
     }
-    this.data.clear();
-    this.expires.clear();
-    this.expiryCursor = null;
-    this.randomCursor = null;
+    this.index = new Map();
+    this.entries = [];
+    this.keyValueBytes = 0;
+    this.volatileCount = 0;
+    this.expiryCursor = 0;
+    this.capacity = slotCapacityMin;
+    this.expireAts = new Float64Array(0);
+    if (this.accessTimes.length > 0) this.accessTimes = new Uint32Array(this.capacity);
+    this.sketch?.clear();
     this.valueForms.clear();
     this.largeValueClasses.clear();
     this.largeValuesPerSizeClass.fill(0);
   }
 
   /**
-   * Active expiry: looks at keys with an expiry, a sample at a time, from where the last call
-   * stopped, removing the expired ones; goes on while a quarter or more of a sample had
-   * expired and `deadline` (performance.now()) is not reached. Returns the keys removed.
+   * Active expiry: scans the slots from where the last call stopped, a step of up to
+   * `expirySampleKeys` keys with an expiry at a time, removing the expired ones; goes on while
+   * more than a tenth of a step had expired and `deadline` (performance.now()) is not reached.
+   * Returns the keys removed.
    */
   expireSome(deadline: number): number {
-    if (this.expires.size === 0) return 0;
     let removed = 0;
-    for (;;) {
-      const now = Date.now();
+    while (this.volatileCount > 0) {
+      const now = this.clock();
       let sampled = 0;
       let expired = 0;
-      while (sampled < expirySampleKeys) {
-        this.expiryCursor ??= this.expires.entries();
-        const next = this.expiryCursor.next();
-        if (next.done === true) {
-          this.expiryCursor = null;
-          if (sampled === 0 || this.expires.size === 0) return removed + expired;
-          break;
+      for (let scanned = 0; scanned < expiryScanSlotsMax && sampled < expirySampleKeys; ) {
+        if (this.expiryCursor >= this.index.size) {
+          this.expiryCursor = 0;
+          if (scanned >= this.index.size) break;
+        }
+        const slot = this.expiryCursor;
+        const at = this.expireAts[slot] as number;
+        scanned++;
+        if (at === 0) {
+          this.expiryCursor++;
+          continue;
         }
         sampled++;
-        const [key, at] = next.value;
-        if (at <= now) {
-          this.expire(key);
-          expired++;
+        if (at > now) {
+          this.expiryCursor++;
+          continue;
         }
+        // The last slot's key moves into this one: the cursor stays to look at it.
+        this.expire(this.entries[2 * slot] as string, slot);
+        expired++;
       }
       removed += expired;
-      if (expired < sampled * expiryRepeatShare || performance.now() >= deadline) return removed;
+      if (expired <= sampled * expiryRepeatShare || performance.now() >= deadline) break;
     }
+    return removed;
+  }
+
+  /** What the main thread is told with every answer. */
+  report(): ShardDataReport {
+    return { dataBytes: this.dataBytes, keys: this.index.size, volatileKeys: this.volatileCount };
+  }
+
+  // Slots, for eviction (workers/eviction.ts): keys are sampled by slot, and taken by key.
+
+  /** The key in `slot` (0 <= slot < size). */
+  keyAt(slot: number): string {
+    return this.entries[2 * slot] as string;
+  }
+
+  /** The slot of `key`, expired or not, or -1. */
+  slotOf(key: string): number {
+    return this.index.get(key) ?? -1;
+  }
+
+  /** Expiry time of the key in `slot`, 0 when it has none. */
+  expireAtOfSlot(slot: number): number {
+    return this.volatileCount === 0 ? 0 : (this.expireAts[slot] as number);
+  }
+
+  /** Milliseconds since the key in `slot` was last used (LRU policies). */
+  idleMsOfSlot(slot: number): number {
+    return (this.accessClock - (this.accessTimes[slot] as number)) >>> 0;
+  }
+
+  /** The bytes `dataBytes` counts for the key in `slot`. */
+  entryBytesOfSlot(slot: number): number {
+    const key = this.entries[2 * slot] as string;
+    return key.length + (this.entries[2 * slot + 1] as string).length + entryOverheadBytes;
+  }
+
+  /** Removes the key in `slot` for its expiry time, which has passed. */
+  expireSlot(slot: number): void {
+    this.expire(this.entries[2 * slot] as string, slot);
+  }
+
+  /** Evicts the key in `slot`: gone as if deleted, and a write for its watchers. The caller
+   * has checked that no commit in flight holds it (`pinnedKeys`). */
+  evictSlot(slot: number): void {
+    const key = this.entries[2 * slot] as string;
+    this.drop(key, slot);
+    this.evictedKeys++;
+    if (this.keyWatchers.size > 0) this.touch(key);
+  }
+
+  /** The keys of commits in flight here (between their txApply and their txForget or
+   * txUndo), which eviction must leave alone; null when there are none. */
+  pinnedKeys(): Set<string> | null {
+    if (this.undoRecords.size === 0) return null;
+    const keys = new Set<string>();
+    for (const record of this.undoRecords.values()) {
+      for (let i = 0; i < record.length; i += 3) keys.add(record[i] as string);
+    }
+    return keys;
   }
 
   /** At least the bytes of the largest value's reply text (at most twice it for a large
@@ -293,7 +446,7 @@ export class ShardStore {
   /** WATCH: `watcher` is told of every change to `key` from now on. */
   watch(watcher: number, key: string): void {
     // An expired key changes now, before the watch, not after it.
-    this.get(key);
+    this.liveSlot(key);
     const watchers = this.keyWatchers.get(key);
     if (watchers === undefined) this.keyWatchers.set(key, [watcher]);
     else if (!watchers.includes(watcher)) watchers.push(watcher);
@@ -306,7 +459,7 @@ export class ShardStore {
   /** A key `watcher` watches that changed since, or undefined. Looks its keys up first, so
    * a key whose expiry time passed counts as changed. */
   changedWatchedKey(watcher: number): string | undefined {
-    for (const key of this.watcherKeys.get(watcher) ?? []) this.get(key);
+    for (const key of this.watcherKeys.get(watcher) ?? []) this.liveSlot(key);
     return this.dirtyWatchers.get(watcher);
   }
 
@@ -362,21 +515,80 @@ export class ShardStore {
   }
 
   private recordUndo(key: string): void {
-    (this.openUndo as UndoRecord).push(key, this.get(key), this.expireAtOf(key));
+    const slot = this.liveSlot(key);
+    const openUndo = this.openUndo as UndoRecord;
+    if (slot < 0) openUndo.push(key, undefined, 0);
+    else openUndo.push(key, this.entries[2 * slot + 1], this.expireAtOfSlot(slot));
+  }
+
+  /** The slot of a live key, or -1; a key whose expiry time has passed is removed. */
+  private liveSlot(key: string): number {
+    const slot = this.index.get(key);
+    if (slot === undefined) return -1;
+    if (this.volatileCount === 0) return slot;
+    const at = this.expireAts[slot] as number;
+    if (at === 0 || at > this.clock()) return slot;
+    this.expire(key, slot);
+    return -1;
+  }
+
+  private setSlotExpiry(slot: number, expireAt: number): void {
+    if (expireAt > 0) {
+      if (this.expireAts.length === 0) this.expireAts = new Float64Array(this.capacity);
+      if (this.expireAts[slot] === 0) this.volatileCount++;
+      this.expireAts[slot] = expireAt;
+    } else if (this.volatileCount > 0 && this.expireAts[slot] !== 0) {
+      this.expireAts[slot] = 0;
+      this.volatileCount--;
+    }
   }
 
   /** A key whose expiry time has passed goes, as if deleted. */
-  private expire(key: string): void {
-    this.drop(key);
+  private expire(key: string, slot: number): void {
+    this.drop(key, slot);
     this.expiredKeys++;
     if (this.keyWatchers.size > 0) this.touch(key);
   }
 
-  private drop(key: string): void {
-    this.data.delete(key);
-    if (this.expires.size > 0) this.expires.delete(key);
+  /** Removes the key in `slot`; the last slot's key moves into it, so slots stay dense. */
+  private drop(key: string, slot: number): void {
+    const last = this.index.size - 1;
+    this.index.delete(key);
+    this.keyValueBytes -= key.length + (this.entries[2 * slot + 1] as string).length;
+    const volatile = this.volatileCount > 0;
+    if (volatile && this.expireAts[slot] !== 0) this.volatileCount--;
+    if (slot !== last) {
+      const movedKey = this.entries[2 * last] as string;
+      this.entries[2 * slot] = movedKey;
+      this.entries[2 * slot + 1] = this.entries[2 * last + 1] as string;
+      this.index.set(movedKey, slot);
+      if (this.expireAts.length > 0) this.expireAts[slot] = this.expireAts[last] as number;
+      if (this.accessTimes.length > 0) this.accessTimes[slot] = this.accessTimes[last] as number;
+    }
+    if (this.expireAts.length > 0) this.expireAts[last] = 0;
+    this.entries.length = 2 * last;
+    if (last < this.capacity >>> 2 && this.capacity > slotCapacityMin) {
+      this.resize(this.capacity >>> 1);
+    }
     if (this.valueForms.size > 0) this.valueForms.delete(key);
     this.forgetLargeValue(key);
+  }
+
+  /** Gives the typed arrays room for `capacity` slots, keeping the slots in use. Arrays
+   * never written stay unallocated: a zeroed typed array costs no resident memory. */
+  private resize(capacity: number): void {
+    const used = this.index.size;
+    this.capacity = Math.max(capacity, slotCapacityMin);
+    if (this.expireAts.length > 0) {
+      const grown = new Float64Array(this.capacity);
+      grown.set(this.expireAts.subarray(0, Math.min(used, this.capacity)));
+      this.expireAts = grown;
+    }
+    if (this.accessTimes.length > 0) {
+      const grown = new Uint32Array(this.capacity);
+      grown.set(this.accessTimes.subarray(0, Math.min(used, this.capacity)));
+      this.accessTimes = grown;
+    }
   }
 
   private touch(key: string): void {

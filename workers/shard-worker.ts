@@ -35,12 +35,14 @@ import {
   type ShardWorkerData,
 } from '../src/shards/shard-messages.js';
 import { CommandExecutor } from './command-executor.js';
+import { Evictor } from './eviction.js';
 import { ReplyWriter } from './reply-writer.js';
 import { RespOut } from './resp-out.js';
 import { ShardStore, ValueForm } from './shard-store.js';
 
-const { valueBytesMax } = workerData as ShardWorkerData;
-const store = new ShardStore();
+const { valueBytesMax, evictionPolicy } = workerData as ShardWorkerData;
+const store = new ShardStore({ policy: evictionPolicy });
+const evictor = new Evictor(store, evictionPolicy);
 const replies = new ReplyWriter();
 const respOut = new RespOut(replies);
 const executor = new CommandExecutor(store, valueBytesMax);
@@ -56,8 +58,14 @@ const commandArgs: string[] = [];
  * batches of other clients wait while it runs. */
 const expiryCycleMs = 100;
 const expiryStepMsMax = 5;
+/** Longest a batch's eviction may take; what is left is asked for again with the next one. */
+const evictStepMsMax = 10;
 setInterval(() => {
+  store.tick();
+  const before = store.dataBytes;
   store.expireSome(performance.now() + expiryStepMsMax);
+  garbage.add(before - store.dataBytes);
+  garbage.collectIfDue();
 }, expiryCycleMs);
 let attachedPort: MessagePort | null = null;
 /** Never notified: OpCode.stall waits on it for its whole timeout. */
@@ -67,6 +75,31 @@ const stallCell = new Int32Array(new SharedArrayBuffer(4));
 // contexts made after it is set, hence the new context; it does not change how V8 collects.
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
+
+/**
+ * Data this shard freed (evicted, expired) that V8 has not collected yet. An idle or lightly
+ * loaded shard allocates too little for V8 to collect on its own for many seconds (measured:
+ * ~12 s, memory-guard.ts), so the memory of a cache that shrank by itself would stay resident:
+ * once freed data passes a quarter of what is left (and 4 MiB), the shard collects, at most
+ * once a second.
+ */
+const garbage = {
+  freedBytes: 0,
+  lastCollectMs: 0,
+  add(bytes: number): void {
+    if (bytes > 0) this.freedBytes += bytes;
+  },
+  collectIfDue(): void {
+    if (this.freedBytes < Math.max(freedBytesBeforeCollectMin, store.dataBytes / 4)) return;
+    const now = performance.now();
+    if (now - this.lastCollectMs < collectIntervalMsMin) return;
+    this.lastCollectMs = now;
+    this.freedBytes = 0;
+    collectGarbage();
+  },
+};
+const freedBytesBeforeCollectMin = 4 * 1024 * 1024;
+const collectIntervalMsMin = 1_000;
 
 /** The piscina task: start serving batches from the main thread's port. */
 export default function attach(request: ShardAttachRequest): 'attached' {
@@ -88,6 +121,8 @@ export default function attach(request: ShardAttachRequest): 'attached' {
     } else {
       port.postMessage([seq, ownReplies] satisfies ReplyNotice, [ownReplies]);
     }
+    // After the answer went: the main thread is not kept waiting for the collection.
+    garbage.collectIfDue();
   });
   return 'attached';
 }
@@ -95,13 +130,16 @@ export default function attach(request: ShardAttachRequest): 'attached' {
 /** Runs the batch in `requestSlot`, writing its replies into `replySlot`; returns them in a
  * buffer of their own when they did not fit it. */
 function runBatch(requestSlot: BatchSlot, replySlot: BatchSlot): ArrayBuffer | null {
-  const { ops, opCount, bytes } = readRequest(requestSlot);
+  const { ops, opCount, bytes, evictBytes } = readRequest(requestSlot);
+  store.tick();
+  // Before the batch's writes: they then fit without anything being refused.
+  if (evictBytes > 0) garbage.add(evictor.evict(evictBytes, performance.now() + evictStepMsMax));
   replies.begin(replySlot, opCount);
   let row = 0;
   while (row < opCount) {
     row += runOperation(ops, row * opFieldCount, bytes);
   }
-  return replies.finish(store.largestReplyBytesBound());
+  return replies.finish(store.largestReplyBytesBound(), store.report());
 }
 
 /** Runs the operation at `at` (an index into ops) and returns how many rows it used. */

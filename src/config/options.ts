@@ -7,6 +7,11 @@
  */
 import { formatByteSize } from './byte-size.js';
 import { usableCores } from './cpu-limit.js';
+import {
+  defaultEvictionPolicy,
+  type EvictionPolicy,
+  evictionPolicies,
+} from './eviction-policies.js';
 import { processMemoryLimit } from './memory-limit.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,14 +24,17 @@ export interface Config {
   readonly respPort: number;
   readonly shards: number;
   readonly logLevel: LogLevel;
-  readonly clientsMax: number;
+  /** CONFIG SET maxclients changes it while serving (config-set.ts). */
+  clientsMax: number;
   readonly lineBytesMax: number;
   readonly dataMemoryBytesMax: number;
+  readonly evictionPolicy: EvictionPolicy;
   readonly txWritesMax: number;
   readonly txBytesMax: number;
   readonly clientOutputSoftBytes: number;
   readonly clientOutputHardBytes: number;
-  readonly idleTimeoutMs: number;
+  /** CONFIG SET timeout changes it for connections made after. */
+  idleTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly flushUnterminatedMs: number;
   readonly debugCommands: boolean;
@@ -46,7 +54,7 @@ export interface Config {
 
 /** 'switch': a yes/no value given after the flag (`--tls-auth-clients yes`, as Redis
  * spells it); 'boolean': a flag alone. */
-type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean' | 'switch';
+type OptionKind = 'string' | 'integer' | 'bytes' | 'level' | 'boolean' | 'switch' | 'choice';
 
 export interface OptionSpec {
   readonly key: keyof Config;
@@ -56,6 +64,8 @@ export interface OptionSpec {
   /** Smallest and largest accepted value, for integers and byte sizes. */
   readonly min?: number;
   readonly max?: number;
+  /** The accepted values, for 'choice'. */
+  readonly choices?: readonly string[];
   readonly defaultValue: () => string | number | boolean;
   /** How the default reads in --help, when it is computed. */
   readonly defaultText?: string;
@@ -161,8 +171,21 @@ export const optionSpecs: readonly OptionSpec[] = [
     defaultValue: () => Math.floor(processMemoryLimit().bytes * dataMemoryShareOfLimit),
     defaultText: `${dataMemoryShareOfLimit * 100}% of the cgroup memory limit, else of RAM`,
     description:
-      'Memory the server process may reach (RSS) before writes are refused: PUT and COMMIT get ' +
-      'an Error while GET, DEL and ROLLBACK keep working. Accepts units: 512mb, 2gb.',
+      'Memory the server process may reach (RSS). Past it keys are evicted (--eviction-policy), ' +
+      'or with noeviction PUT and COMMIT get an Error while GET, DEL and ROLLBACK keep working. ' +
+      'Accepts units: 512mb, 2gb.',
+  },
+  {
+    key: 'evictionPolicy',
+    flag: 'eviction-policy',
+    env: 'HAUS_EVICTION_POLICY',
+    kind: 'choice',
+    choices: evictionPolicies,
+    defaultValue: () => defaultEvictionPolicy,
+    description:
+      'What a full server does (Redis maxmemory-policy): allkeys-* evict any key, so a write ' +
+      'never fails for memory; volatile-* evict keys with an expiry and refuse writes when none ' +
+      'is left; noeviction refuses writes (RESP: -OOM).',
   },
   {
     key: 'txWritesMax',

@@ -89,11 +89,16 @@ export class Coordinator {
     this.shards = options.shards;
     this.router = options.router;
     this.config = options.config;
-    this.memory = new MemoryGuard(options.config.dataMemoryBytesMax, () => {
-      for (const shard of this.shards) {
-        shard.batch.addControlOp(OpCode.collectGarbage, 0, 0, null);
-        shard.scheduleFlush();
-      }
+    this.memory = new MemoryGuard({
+      limitBytes: options.config.dataMemoryBytesMax,
+      policy: options.config.evictionPolicy,
+      shards: this.shards,
+      onFull: () => {
+        for (const shard of this.shards) {
+          shard.batch.addControlOp(OpCode.collectGarbage, 0, 0, null);
+          shard.scheduleFlush();
+        }
+      },
     });
     this.runner = new CommandRunner({
       shards: this.shards,
@@ -120,6 +125,8 @@ export class Coordinator {
           misses: numbers[4] ?? 0,
           largestReplyBytes: numbers[5] ?? 0,
           heapBytes: numbers[6] ?? 0,
+          evictedKeys: numbers[7] ?? 0,
+          dataBytes: numbers[8] ?? 0,
           batches: shard.batchesSent,
         };
         if (--unanswered === 0) done(stats);

@@ -4,8 +4,13 @@
  * just key and value bytes. RSS is sampled on a timer (reading it costs a system call); writes
  * since the last sample are added as an estimate so a burst cannot overshoot between samples.
  *
- * Only writes are refused: GET, DEL and ROLLBACK keep working on a full server, so clients can
- * make room.
+ * What a full server does depends on --eviction-policy (SPEC.md section 8):
+ * - noeviction: writes are refused. Only writes: GET, DEL and ROLLBACK keep working on a full
+ *   server, so clients can make room.
+ * - allkeys-*: nothing is refused; the shards evict to keep their data within a budget that
+ *   follows RSS (eviction-budget.ts).
+ * - volatile-*: as allkeys-*, evicting only keys with an expiry; writes are refused, as under
+ *   noeviction, once RSS is over the limit and no shard has a key with an expiry left.
  *
  * RSS falls only once V8 has collected what DEL freed, and an idle shard allocates nothing that
  * would start a collection: measured (256mb limit, 10 MiB values, all deleted), writes stayed
@@ -17,6 +22,9 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { type EvictionPolicy, evictsAnyKey } from '../config/eviction-policies.js';
+import type { ShardHandle } from '../shards/shard-handle.js';
+import { EvictionBudget } from './eviction-budget.js';
 
 /** Estimated resident bytes per stored byte and per entry, between two samples: a value is a
  * V8 string (one or two bytes per character) plus a Map entry (FINDINGS.md: ~176 bytes per
@@ -32,27 +40,51 @@ const reclaimIntervalMs = 1_000;
 setFlagsFromString('--expose-gc');
 const collectMainGarbage = runInNewContext('gc') as () => void;
 
+export interface MemoryGuardOptions {
+  limitBytes: number;
+  policy: EvictionPolicy;
+  shards: readonly ShardHandle[];
+  /** Asks the shards to collect garbage; called when the server is full. */
+  onFull: () => void;
+}
+
 export class MemoryGuard {
-  readonly limitBytes: number;
+  /** CONFIG SET maxmemory moves it while serving (src/config/config-set.ts). */
+  limitBytes: number;
   private rssBytes = process.memoryUsage.rss();
   private estimatedSinceSampleBytes = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly onFull: () => void;
   private lastReclaimMs = 0;
+  readonly policy: EvictionPolicy;
+  /** The shards' data budget; null under noeviction. */
+  readonly budget: EvictionBudget | null;
 
-  /** `onFull` asks the shards to collect garbage; called when a write is refused. */
-  constructor(limitBytes: number, onFull: () => void) {
-    this.limitBytes = limitBytes;
-    this.onFull = onFull;
+  constructor(options: MemoryGuardOptions) {
+    this.limitBytes = options.limitBytes;
+    this.onFull = options.onFull;
+    this.policy = options.policy;
+    this.budget = null;
+    if (options.policy !== 'noeviction') {
+      // What the process holds besides data is unknown until it runs: start at half the room
+      // left now, and let RSS move it (eviction-budget.ts).
+      const room = Math.max(0, this.limitBytes - this.rssBytes);
+      this.budget = new EvictionBudget(options.shards, options.policy, room / 2);
+      for (const shard of options.shards) shard.meter = this.budget;
+    }
     this.timer = setInterval(() => this.sample(), sampleIntervalMs);
     this.timer.unref();
   }
 
-  /** True when `bytes` more (see `estimate`) would take the process past the limit. */
+  /** True when `bytes` more (see `estimate`) would take the process past the limit and the
+   * policy cannot make room by evicting. */
   wouldExceed(bytes: number): boolean {
+    if (this.budget !== null && evictsAnyKey(this.policy)) return false;
     const exceeds = this.rssBytes + this.estimatedSinceSampleBytes + bytes > this.limitBytes;
-    if (exceeds) this.reclaim();
-    return exceeds;
+    // volatile-*: refused only once no key with an expiry is left to evict.
+    if (!exceeds || (this.budget !== null && this.budget.volatileKeyCount > 0)) return false;
+    this.reclaim();
+    return true;
   }
 
   private reclaim(): void {
@@ -80,5 +112,9 @@ export class MemoryGuard {
   private sample(): void {
     this.rssBytes = process.memoryUsage.rss();
     this.estimatedSinceSampleBytes = 0;
+    if (this.budget === null) return;
+    this.budget.adjust(this.rssBytes, this.limitBytes, performance.now());
+    // Evicted data is garbage until V8 collects it: over the limit, collect now.
+    if (this.rssBytes > this.limitBytes) this.reclaim();
   }
 }

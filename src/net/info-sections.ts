@@ -18,6 +18,10 @@ export interface ShardStats {
   misses: number;
   largestReplyBytes: number;
   heapBytes: number;
+  /** Keys evicted for memory (--eviction-policy). */
+  evictedKeys: number;
+  /** Key and value bytes plus an estimated overhead per key (eviction's measure). */
+  dataBytes: number;
   batches: number;
 }
 
@@ -79,7 +83,8 @@ export function infoSections(facts: ServerFacts): InfoSections {
         ['used_memory_rss', memory.rss],
         ['used_memory_peak', memory.rss],
         ['maxmemory', facts.config.dataMemoryBytesMax],
-        ['maxmemory_policy', 'noeviction'],
+        ['used_memory_dataset', sum((stats) => stats.dataBytes)],
+        ['maxmemory_policy', facts.config.evictionPolicy],
       ],
     ],
     [
@@ -100,7 +105,7 @@ export function infoSections(facts: ServerFacts): InfoSections {
         ['instantaneous_ops_per_sec', facts.opsPerSecond],
         ['rejected_connections', facts.rejectedConnections],
         ['expired_keys', sum((stats) => stats.expiredKeys)],
-        ['evicted_keys', 0],
+        ['evicted_keys', sum((stats) => stats.evictedKeys)],
         ['keyspace_hits', sum((stats) => stats.hits)],
         ['keyspace_misses', sum((stats) => stats.misses)],
       ],
@@ -118,7 +123,8 @@ export function infoSections(facts: ServerFacts): InfoSections {
       facts.shards.map((stats, index): [string, string] => [
         `shard${index}`,
         `keys=${stats.keys},expires=${stats.volatileKeys},batches=${stats.batches},` +
-          `heap_bytes=${stats.heapBytes}`,
+          `heap_bytes=${stats.heapBytes},data_bytes=${stats.dataBytes},` +
+          `expired_keys=${stats.expiredKeys},evicted_keys=${stats.evictedKeys}`,
       ]),
     ],
   ];

@@ -557,7 +557,7 @@ function unknownCommandError(request: RespRequest, name: string): string {
 function configGetReply(config: Config, patterns: string[], resp3: boolean): Buffer {
   const settings: Array<[string, string]> = [
     ['maxmemory', String(config.dataMemoryBytesMax)],
-    ['maxmemory-policy', 'noeviction'],
+    ['maxmemory-policy', config.evictionPolicy],
     ['maxclients', String(config.clientsMax)],
     ['port', String(config.port)],
     ['bind', config.host],

@@ -139,7 +139,13 @@ export class HausServer {
     const shards = Array.from(
       { length: config.shards },
       (_, shardIndex) =>
-        new ShardHandle({ shardIndex, heapMbMax, valueBytesMax: config.lineBytesMax, logger }),
+        new ShardHandle({
+          shardIndex,
+          heapMbMax,
+          valueBytesMax: config.lineBytesMax,
+          evictionPolicy: config.evictionPolicy,
+          logger,
+        }),
     );
     await Promise.all(shards.map((shard) => shard.start()));
     const router = await ShardRouter.create(config.shards);

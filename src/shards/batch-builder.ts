@@ -164,10 +164,11 @@ export class BatchBuilder {
     return requestBytesNeeded(this.rowCount, this.byteCount);
   }
 
-  /** Writes the batch into `slot` (at least `slotBytesNeeded` big), starts an empty one, and
-   * returns the sinks of the batch's rows, in order. */
-  moveInto(slot: BatchSlot): Array<OpSink | null> {
-    writeRequest(slot, this.ops, this.rowCount, this.bytes, this.byteCount);
+  /** Writes the batch into `slot` (at least `slotBytesNeeded` big), with the data the shard
+   * is to evict before running it, starts an empty one, and returns the sinks of the batch's
+   * rows, in order. */
+  moveInto(slot: BatchSlot, evictBytes: number): Array<OpSink | null> {
+    writeRequest(slot, this.ops, this.rowCount, this.bytes, this.byteCount, evictBytes);
     const sinks = this.sinks;
     this.sinks = [];
     this.rowCount = 0;

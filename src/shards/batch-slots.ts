@@ -77,10 +77,13 @@ export function seqOf(notice: SlotNotice | ReplyNotice): number {
 }
 
 /*
- * A request slot: [opCount, byteCount] as 32-bit words, then opCount rows of opFieldCount int32
- * (shard-messages.ts), then byteCount bytes of keys and values the rows point into.
+ * A request slot: [opCount, byteCount, evictBytes low and high 32 bits] as 32-bit words, then
+ * opCount rows of opFieldCount int32 (shard-messages.ts), then byteCount bytes of keys and
+ * values the rows point into. evictBytes: data the shard frees before it runs the rows
+ * (src/coordinator/eviction-budget.ts).
  */
-const requestHeaderInts = 2;
+const requestHeaderInts = 4;
+const twoTo32 = 2 ** 32;
 
 export function requestBytesNeeded(opCount: number, byteCount: number): number {
   return (requestHeaderInts + opCount * opFieldCount) * 4 + byteCount;
@@ -92,9 +95,12 @@ export function writeRequest(
   opCount: number,
   bytes: Uint8Array,
   byteCount: number,
+  evictBytes: number,
 ): void {
   slot.ints[0] = opCount;
   slot.ints[1] = byteCount;
+  slot.ints[2] = evictBytes % twoTo32;
+  slot.ints[3] = Math.floor(evictBytes / twoTo32);
   const rowInts = opCount * opFieldCount;
   slot.rows.set(ops.subarray(0, rowInts), requestHeaderInts);
   slot.bytes.set(bytes.subarray(0, byteCount), (requestHeaderInts + rowInts) * 4);
@@ -105,6 +111,8 @@ interface RequestView {
   ops: Int32Array;
   /** Keys and values; the rows' offsets count from its start. */
   bytes: Buffer;
+  /** Data to evict before the rows run. */
+  evictBytes: number;
 }
 
 export function readRequest(slot: BatchSlot): RequestView {
@@ -116,14 +124,25 @@ export function readRequest(slot: BatchSlot): RequestView {
     opCount,
     ops: slot.rows.subarray(requestHeaderInts, requestHeaderInts + rowInts),
     bytes: slot.bytes.subarray(bytesStart, bytesStart + byteCount),
+    evictBytes: (slot.ints[2] as number) + (slot.ints[3] as number) * twoTo32,
   };
 }
 
 /*
- * A reply slot: [replyCount, byteCount, largestReplyBytes] as uint32, then replyCount uint32 end
- * offsets (reply i is bytes[end(i-1), end(i))), then the reply lines, already formatted.
+ * A reply slot: [replyCount, byteCount, largestReplyBytes, dataBytes low and high 32 bits, keys,
+ * volatileKeys] as uint32, then replyCount uint32 end offsets (reply i is bytes[end(i-1),
+ * end(i))), then the reply lines, already formatted. dataBytes, keys and volatileKeys are the
+ * shard's data after the batch (ShardDataReport, for eviction-budget.ts).
  */
-const replyHeaderInts = 3;
+const replyHeaderInts = 7;
+
+/** What a shard holds after a batch (workers/shard-store.ts counts it). */
+export interface ShardDataReport {
+  /** Key and value bytes plus an estimated overhead per key. */
+  dataBytes: number;
+  keys: number;
+  volatileKeys: number;
+}
 
 /** Byte offset of the reply lines in a slot that holds `replyCount` replies. */
 export function replyBytesStart(replyCount: number): number {
@@ -135,10 +154,15 @@ export function writeReplyHeader(
   replyCount: number,
   byteCount: number,
   largestReplyBytes: number,
+  data: ShardDataReport,
 ): void {
   slot.ints[0] = replyCount;
   slot.ints[1] = byteCount;
   slot.ints[2] = largestReplyBytes;
+  slot.ints[3] = data.dataBytes % twoTo32;
+  slot.ints[4] = Math.floor(data.dataBytes / twoTo32);
+  slot.ints[5] = data.keys;
+  slot.ints[6] = data.volatileKeys;
 }
 
 export function writeReplyEnd(slot: BatchSlot<ArrayBufferLike>, index: number, end: number): void {
@@ -147,6 +171,7 @@ export function writeReplyEnd(slot: BatchSlot<ArrayBufferLike>, index: number, e
 
 export interface ReplyView {
   largestReplyBytes: number;
+  data: ShardDataReport;
   /** End offset of each reply in `bytes` (a copy: the slot may be reused while they are
    * delivered). */
   ends: Uint32Array;
@@ -168,6 +193,11 @@ export function readReplies(slot: BatchSlot<ArrayBufferLike>, handedOver: boolea
   }
   return {
     largestReplyBytes: slot.ints[2] as number,
+    data: {
+      dataBytes: (slot.ints[3] as number) + (slot.ints[4] as number) * twoTo32,
+      keys: slot.ints[5] as number,
+      volatileKeys: slot.ints[6] as number,
+    },
     ends: slot.ints.slice(replyHeaderInts, replyHeaderInts + replyCount),
     bytes,
   };

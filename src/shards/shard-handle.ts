@@ -27,6 +27,7 @@ import {
   shardBatchesInFlightMax,
   shardYoungGenerationMbMax,
 } from '../config/bounds.js';
+import type { EvictionPolicy } from '../config/eviction-policies.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
 import {
@@ -34,6 +35,7 @@ import {
   type ReplyNotice,
   type ReplyView,
   readReplies,
+  type ShardDataReport,
   type SlotNotice,
   seqOf,
   slotBytesInitial,
@@ -49,13 +51,29 @@ export interface ShardHandleOptions {
   heapMbMax: number;
   /** Longest value a command may build in the shard (--max-line-bytes). */
   valueBytesMax: number;
+  /** --eviction-policy (default noeviction). */
+  evictionPolicy?: EvictionPolicy;
   logger: Logger;
+}
+
+/** Follows the data a shard holds, batch by batch, and decides what it evicts
+ * (src/coordinator/eviction-budget.ts). */
+export interface ShardMeter {
+  /** A batch carrying `writeBytes` of keys and values goes to the shard now; returns the bytes
+   * of data it is to evict before running it. */
+  sending(shard: number, writeBytes: number): number;
+  /** The shard answered that batch: what it holds now. */
+  answered(shard: number, data: ShardDataReport, writeBytes: number, evictBytes: number): void;
+  /** The batch was lost with the shard's thread (which restarts empty). */
+  lost(shard: number, writeBytes: number, evictBytes: number): void;
 }
 
 interface BatchInFlight {
   seq: number;
   sinks: Array<OpSink | null>;
   largestValueBytes: number;
+  writeBytes: number;
+  evictBytes: number;
 }
 
 export class ShardHandle {
@@ -82,12 +100,17 @@ export class ShardHandle {
   private riderTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private readonly idleWaiters: Array<() => void> = [];
+  /** Set by the coordinator when the server may evict; told of every batch. */
+  meter: ShardMeter | null = null;
+  /** A batch should go even with nothing in it, so the shard can evict (requestEviction). */
+  private evictionDue = false;
 
   constructor(options: ShardHandleOptions) {
     this.index = options.shardIndex;
     this.logger = options.logger;
     const workerData: ShardWorkerData = {
       shardIndex: options.shardIndex,
+      evictionPolicy: options.evictionPolicy ?? 'noeviction',
       valueBytesMax: options.valueBytesMax,
     };
     this.pool = new Piscina({
@@ -174,6 +197,13 @@ export class ShardHandle {
     });
   }
 
+  /** Sends a batch soon, empty if nothing else goes, so the meter can have the shard evict:
+   * a shard that gets no writes still gives its share when others fill the memory. */
+  requestEviction(): void {
+    this.evictionDue = true;
+    this.scheduleFlush();
+  }
+
   /** Adds a row nobody waits for (a commit's txForget): it goes with the next due batch, or
    * after `riderRowWaitMsMax` when none goes. */
   addRider(code: OpCode, a: number): void {
@@ -244,11 +274,11 @@ export class ShardHandle {
   /** Sends the oldest batch if it should go now; false when nothing went. */
   private sendNext(port: MessagePort): boolean {
     const batch = this.closed[0] ?? this.open;
-    if (batch.isEmpty) {
+    if (batch.isEmpty && !this.evictionDue) {
       this.ridersDue = false;
       return false;
     }
-    if (!batch.isDue && !this.ridersDue) return false;
+    if (!batch.isDue && !this.ridersDue && !this.evictionDue) return false;
     const seq = this.nextSeq;
     const largestValueBytes = batch.largestValueBytes;
     // The slot's previous batch was answered (at most as many in flight as there are slots).
@@ -264,9 +294,12 @@ export class ShardHandle {
     // Numbered only once nothing can throw: consecutive numbers must never share a slot.
     this.nextSeq++;
     this.ridersDue = false;
-    const sinks = batch.moveInto(slot);
+    this.evictionDue = false;
+    const writeBytes = batch.requestBytes;
+    const evictBytes = this.meter?.sending(this.index, writeBytes) ?? 0;
+    const sinks = batch.moveInto(slot, evictBytes);
     if (batch !== this.open) this.closed.shift();
-    this.inFlight.push({ seq, sinks, largestValueBytes });
+    this.inFlight.push({ seq, sinks, largestValueBytes, writeBytes, evictBytes });
     port.postMessage(notice);
     return true;
   }
@@ -281,6 +314,7 @@ export class ShardHandle {
         ? readReplies(this.replySlotOf(notice), false)
         : readReplies(new BatchSlot(notice[1]), true);
     this.reportedLargestValue = replies.largestReplyBytes;
+    this.meter?.answered(this.index, replies.data, batch.writeBytes, batch.evictBytes);
     deliver(replies, batch.sinks);
     this.flush();
     this.wakeIfIdle();
@@ -306,6 +340,7 @@ export class ShardHandle {
     );
     const message = messages.shardFailed(this.index);
     for (const batch of this.inFlight.splice(0)) {
+      this.meter?.lost(this.index, batch.writeBytes, batch.evictBytes);
       for (const sink of batch.sinks) sink?.reject(message);
     }
     // piscina starts the replacement thread right after this event; hand it a new port.

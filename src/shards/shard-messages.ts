@@ -13,6 +13,7 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
+import type { EvictionPolicy } from '../config/eviction-policies.js';
 
 /** Operation codes, the first field of a row. */
 export const OpCode = {
@@ -69,6 +70,8 @@ export interface ShardAttachRequest {
 /** Given to each shard thread at start (piscina workerData). */
 export interface ShardWorkerData {
   shardIndex: number;
+  /** --eviction-policy: what the shard tracks per key, and how it chooses what to evict. */
+  evictionPolicy: EvictionPolicy;
   /** Longest value a command may build in the shard (APPEND, SETRANGE): --max-line-bytes. */
   valueBytesMax: number;
 }

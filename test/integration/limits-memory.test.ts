@@ -12,6 +12,8 @@ import { rssBytes } from '../support/proc.js';
 import { startServer } from '../support/server-process.js';
 
 const kib = 1024;
+/** These tests are about refusal: the policy that refuses (the default evicts). */
+const noEviction = ['--eviction-policy', 'noeviction'];
 const mib = 1024 * kib;
 
 test('over --max-memory writes are refused, reads and deletes still work', {
@@ -20,7 +22,7 @@ test('over --max-memory writes are refused, reads and deletes still work', {
   // 256 MiB: an idle server is ~90 MiB of RSS on Node 24 with 2 shards (Node 20: ~72), so at
   // 192 MiB fewer than the 512 values of 64 KiB this test wants sometimes fit.
   const limit = 256 * mib;
-  const server = await startServer(['--max-memory', '256mb', '--shards', '2']);
+  const server = await startServer([...noEviction, '--max-memory', '256mb', '--shards', '2']);
   t.after(() => server.stop());
   const pid = server.child.pid as number;
   const client = await Client.connect(server.port);
@@ -92,7 +94,7 @@ test('each shard heap limit is above --max-memory, so the guard trips first', as
   // One shard holds everything: its V8 heap must not die before the RSS limit refuses writes.
   // 128 MiB: an idle server is already ~65 MiB of RSS (Node 24, one shard), so 64 MiB left no
   // room for the first write.
-  const server = await startServer(['--max-memory', '128mb', '--shards', '1']);
+  const server = await startServer([...noEviction, '--max-memory', '128mb', '--shards', '1']);
   t.after(() => server.stop());
   const client = await Client.connect(server.port);
   const value = 'h'.repeat(256 * kib);
@@ -148,7 +150,7 @@ test('once DELs free memory on a full server, writes are accepted again within s
 }, async (t: TestContext) => {
   // 256 MiB: on Node 24 a server that has held 10 MiB values stays at ~160-180 MiB of RSS after
   // deleting them all (Node 20: ~145), so at 160 MiB it never took a write again.
-  const server = await startServer(['--max-memory', '256mb', '--shards', '2']);
+  const server = await startServer([...noEviction, '--max-memory', '256mb', '--shards', '2']);
   t.after(() => server.stop());
   const client = await Client.connect(server.port);
   const value = 'r'.repeat(10 * mib);
@@ -183,7 +185,7 @@ test('writes buffered in open transactions count against --max-memory', {
   timeout: 60_000,
 }, async (t: TestContext) => {
   const limit = 160 * mib;
-  const server = await startServer(['--max-memory', '160mb', '--shards', '1']);
+  const server = await startServer([...noEviction, '--max-memory', '160mb', '--shards', '1']);
   t.after(() => server.stop());
   const pid = server.child.pid as number;
   const value = 't'.repeat(mib);
