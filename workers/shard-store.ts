@@ -38,6 +38,7 @@ import type { EvictionPolicy } from '../src/config/eviction-policies.js';
 import { jsonString } from '../src/protocol/reply-format.js';
 import type { ShardDataReport } from '../src/shards/batch-slots.js';
 import { FrequencySketch } from './eviction-sketch.js';
+import type { ShardSnapshot } from './shard-snapshot.js';
 
 /** Values longer than this many bytes are counted exactly, by key. */
 const exactSizeBytesMin = 1024;
@@ -158,6 +159,11 @@ export class ShardStore {
   /** Key reads that found a key, and that found none, for INFO. */
   hits = 0;
   misses = 0;
+  /** Changes made (writes, removals, expiry changes), for INFO's rdb_changes_since_last_save. */
+  changes = 0;
+  /** The snapshot being made, if one is (shard-snapshot.ts): told before a key changes, so it
+   * writes the key's value from the snapshot's moment first. A null check when none runs. */
+  snapshot: ShardSnapshot | null = null;
 
   constructor(options: ShardStoreOptions = {}) {
     const policy = options.policy ?? 'noeviction';
@@ -245,11 +251,13 @@ export class ShardStore {
       this.keyValueBytes += key.length + value.length;
       if (this.sketch !== null) this.sketch.fitTo(slot + 1);
     } else {
+      if (this.snapshot !== null) slot = this.snapshot.beforeChange(slot);
       const at = 2 * slot + 1;
       this.keyValueBytes += value.length - (this.entries[at] as string).length;
       this.entries[at] = value;
     }
     this.setSlotExpiry(slot, expireAt);
+    this.changes++;
     if (this.accessTimes.length > 0) this.accessTimes[slot] = this.accessClock;
     if (this.sketch !== null) this.sketch.add(key);
     if (this.keyWatchers.size > 0) this.touch(key);
@@ -285,9 +293,11 @@ export class ShardStore {
       this.remove(key);
       return;
     }
-    const slot = this.liveSlot(key);
+    let slot = this.liveSlot(key);
     if (slot < 0) return;
     if (this.openUndo !== null) this.recordUndo(key);
+    if (this.snapshot !== null) slot = this.snapshot.beforeChange(slot);
+    this.changes++;
     this.setSlotExpiry(slot, expireAt);
     if (this.keyWatchers.size > 0) this.touch(key);
   }
@@ -318,6 +328,8 @@ export class ShardStore {
 
   /** Removes every key (FLUSHALL); watchers of keys that existed are told. */
   flush(): void {
+    if (this.snapshot !== null) this.snapshot.beforeFlush();
+    this.changes++;
     if (this.keyWatchers.size > 0) {
       for (const key of this.keyWatchers.keys()) if (this.index.has(key)) this.touch(key);
     }
@@ -394,6 +406,32 @@ export class ShardStore {
   /** Expiry time of the key in `slot`, 0 when it has none. */
   expireAtOfSlot(slot: number): number {
     return this.volatileCount === 0 ? 0 : (this.expireAts[slot] as number);
+  }
+
+  /** The value in `slot`, expired or not (snapshots decide by the expiry time themselves). */
+  valueAt(slot: number): string {
+    return this.entries[2 * slot + 1] as string;
+  }
+
+  /** Exchanges the keys of two slots: a snapshot moves a key it has written below its cursor
+   * (shard-snapshot.ts). */
+  swapSlots(a: number, b: number): void {
+    const entries = this.entries;
+    const keyA = entries[2 * a] as string;
+    const valueA = entries[2 * a + 1] as string;
+    const keyB = entries[2 * b] as string;
+    entries[2 * a] = keyB;
+    entries[2 * a + 1] = entries[2 * b + 1] as string;
+    entries[2 * b] = keyA;
+    entries[2 * b + 1] = valueA;
+    this.index.set(keyA, b);
+    this.index.set(keyB, a);
+    for (const times of [this.expireAts, this.accessTimes]) {
+      if (times.length === 0) continue;
+      const timeA = times[a] as number;
+      times[a] = times[b] as number;
+      times[b] = timeA;
+    }
   }
 
   /** Milliseconds since the key in `slot` was last used (LRU policies). */
@@ -551,7 +589,9 @@ export class ShardStore {
   }
 
   /** Removes the key in `slot`; the last slot's key moves into it, so slots stay dense. */
-  private drop(key: string, slot: number): void {
+  private drop(key: string, removedSlot: number): void {
+    const slot = this.snapshot === null ? removedSlot : this.snapshot.beforeRemove(removedSlot);
+    this.changes++;
     const last = this.index.size - 1;
     this.index.delete(key);
     this.keyValueBytes -= key.length + (this.entries[2 * slot + 1] as string).length;

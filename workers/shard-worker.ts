@@ -38,6 +38,7 @@ import { CommandExecutor } from './command-executor.js';
 import { Evictor } from './eviction.js';
 import { ReplyWriter } from './reply-writer.js';
 import { RespOut } from './resp-out.js';
+import { ShardSnapshots } from './shard-snapshot.js';
 import { ShardStore, ValueForm } from './shard-store.js';
 
 const { valueBytesMax, evictionPolicy } = workerData as ShardWorkerData;
@@ -45,6 +46,7 @@ const store = new ShardStore({ policy: evictionPolicy });
 const evictor = new Evictor(store, evictionPolicy);
 const replies = new ReplyWriter();
 const respOut = new RespOut(replies);
+const snapshots = new ShardSnapshots(store);
 const executor = new CommandExecutor(store, valueBytesMax);
 const keyNotFoundReply = errorReplyBytes(messages.keyNotFound);
 const invalidUtf8Reply = errorReplyBytes(messages.invalidUtf8);
@@ -108,6 +110,7 @@ export default function attach(request: ShardAttachRequest): 'attached' {
   attachedPort = port;
   const requestSlots = request.requestSlots.map((memory) => new BatchSlot(memory));
   const replySlots = request.replySlots.map((memory) => new BatchSlot(memory));
+  snapshots.attach(request.snapshotPort);
   port.on('message', (notice: SlotNotice) => {
     const seq = seqOf(notice);
     const slotIndex = slotIndexOf(seq, requestSlots.length);
@@ -204,6 +207,9 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
     case OpCode.collectGarbage:
       collectGarbage();
       replies.writeEmpty();
+      return 1;
+    case OpCode.snapshotBegin:
+      snapshots.begin(a, respOut);
       return 1;
     default:
       // A row the main thread should never send: a programmer error, so the shard stops and

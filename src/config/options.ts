@@ -50,6 +50,10 @@ export interface Config {
   readonly tlsHandshakeTimeoutMs: number;
   /** -1: no metrics endpoint (src/metrics/). */
   readonly metricsPort: number;
+  /** '': no snapshots (src/persistence/). */
+  readonly snapshotFile: string;
+  /** 0: snapshots only on SAVE, BGSAVE and shutdown. */
+  readonly snapshotIntervalS: number;
 }
 
 /** 'switch': a yes/no value given after the flag (`--tls-auth-clients yes`, as Redis
@@ -365,6 +369,31 @@ export const optionSpecs: readonly OptionSpec[] = [
       'An HTTP port (on --host) serving /metrics in the Prometheus text format and /healthz ' +
       '(200 while the shards answer, else 503); 0 picks a free port. No password: keep it ' +
       'off networks you do not trust.',
+  },
+  {
+    key: 'snapshotFile',
+    flag: 'snapshot-file',
+    env: 'HAUS_SNAPSHOT_FILE',
+    kind: 'string',
+    defaultValue: () => '',
+    defaultText: 'none (no persistence)',
+    description:
+      'Snapshot file, in Redis RDB format: loaded at start if it exists (a corrupt one stops ' +
+      'the start), written on SAVE/BGSAVE, every --snapshot-interval-s and on SIGTERM. Its ' +
+      'directory must be writable: the file is written beside it and renamed over it.',
+  },
+  {
+    key: 'snapshotIntervalS',
+    flag: 'snapshot-interval-s',
+    env: 'HAUS_SNAPSHOT_INTERVAL_S',
+    kind: 'integer',
+    min: 0,
+    max: 7 * 24 * 3600,
+    defaultValue: () => 0,
+    defaultText: 'off (0)',
+    description:
+      'With --snapshot-file, also write a snapshot this often when anything changed; what ' +
+      'changed since the last one is lost in a crash (SIGKILL, power), not in a SIGTERM.',
   },
   {
     key: 'debugCommands',

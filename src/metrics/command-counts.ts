@@ -27,6 +27,7 @@ export const lineCommandKinds = [
   'INFO',
   'AUTH',
   'DEBUG',
+  'SAVE',
 ] as const satisfies ReadonlyArray<Command['kind']>;
 
 type LineCommandKind = (typeof lineCommandKinds)[number];
@@ -57,6 +58,7 @@ export class CommandCounts {
     INFO: 0,
     AUTH: 0,
     DEBUG: 0,
+    SAVE: 0,
     blank: 0,
     error: 0,
   };

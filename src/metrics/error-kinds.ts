@@ -70,6 +70,7 @@ const linePrefixes: ReadonlyArray<readonly [string, ErrorKind]> = [
   ['a transaction is already open', 'usage'],
   ['DEBUG ', 'usage'],
   ['no such shard', 'usage'],
+  ['snapshots are off', 'usage'],
 ];
 
 /** Line protocol usage texts that name their command first: `GET takes exactly one key`,

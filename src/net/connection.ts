@@ -279,11 +279,33 @@ export class Connection implements ClientSession {
       case 'ROLLBACK':
         this.coordinator.rollback(this);
         return;
+      case 'SAVE':
+        waits = this.save();
+        break;
       case 'DEBUG':
         waits = this.coordinator.debug(this, command);
         break;
     }
     if (waits) this.waiting = true;
+  }
+
+  /** SAVE: `{"status": "Ok"}` once the snapshot is on disk (SPEC.md section 9). The client's
+   * next commands wait for it; other clients never do. */
+  private save(): boolean {
+    const snapshots = this.respServer.snapshots;
+    if (snapshots === null) {
+      this.replies.push(errorReplyBytes(messages.snapshotsOff));
+      return false;
+    }
+    const slot = this.replies.reserve();
+    void snapshots.save('SAVE').then((outcome) => {
+      const reply = outcome.ok
+        ? okReplyBytes
+        : errorReplyBytes(messages.snapshotFailed(outcome.message));
+      slot.resolve(reply, 0, reply.length);
+      this.resume();
+    });
+    return true;
   }
 
   /** AUTH over the line protocol. */

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import type { Config } from '../config/options.js';
+import type { PersistenceFacts } from '../persistence/snapshot-service.js';
 import type { InfoSections } from '../protocol/resp-server-replies.js';
 import { servedRedisVersion } from '../protocol/resp-server-replies.js';
 
@@ -35,6 +36,8 @@ export interface ServerFacts {
   commandsProcessed: number;
   opsPerSecond: number;
   shards: ShardStats[];
+  /** With --snapshot-file (src/persistence/). */
+  persistence?: PersistenceFacts;
 }
 
 const hausVersion = '0.2.0';
@@ -87,16 +90,7 @@ export function infoSections(facts: ServerFacts): InfoSections {
         ['maxmemory_policy', facts.config.evictionPolicy],
       ],
     ],
-    [
-      'Persistence',
-      [
-        ['loading', 0],
-        ['rdb_changes_since_last_save', 0],
-        ['rdb_bgsave_in_progress', 0],
-        ['rdb_last_save_time', Math.floor(facts.startedAtMs / 1000)],
-        ['aof_enabled', 0],
-      ],
-    ],
+    ['Persistence', persistenceFields(facts)],
     [
       'Stats',
       [
@@ -127,5 +121,26 @@ export function infoSections(facts: ServerFacts): InfoSections {
           `expired_keys=${stats.expiredKeys},evicted_keys=${stats.evictedKeys}`,
       ]),
     ],
+  ];
+}
+
+/** Redis's Persistence fields; without --snapshot-file, as a Redis that never saved. Haus
+ * loads before it listens, so a client never sees loading:1. */
+function persistenceFields(facts: ServerFacts): Array<[string, string | number]> {
+  const p = facts.persistence;
+  return [
+    ['loading', 0],
+    ['rdb_changes_since_last_save', p?.changesSinceLastSave ?? 0],
+    ['rdb_bgsave_in_progress', p?.bgsaveInProgress === true ? 1 : 0],
+    ['rdb_last_save_time', p?.lastSaveTimeS ?? Math.floor(facts.startedAtMs / 1000)],
+    ['rdb_last_bgsave_status', p?.lastBgsaveStatus ?? 'ok'],
+    ['rdb_last_bgsave_time_sec', p?.lastBgsaveTimeS ?? -1],
+    ['rdb_current_bgsave_time_sec', p?.currentBgsaveTimeS ?? -1],
+    ['rdb_saves', p?.saves ?? 0],
+    // Redis's fork copies what is written during a save; Haus holds serialized bytes instead.
+    ['rdb_last_cow_size', p?.lastBufferedBytes ?? 0],
+    ['rdb_last_load_keys_loaded', p?.keysLoaded ?? 0],
+    ['rdb_last_load_keys_expired', p?.keysExpiredAtLoad ?? 0],
+    ['aof_enabled', 0],
   ];
 }

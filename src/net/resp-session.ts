@@ -11,6 +11,8 @@ import { arityOk, type CommandSpec, commandTable, notQueued } from '../commands/
 import type { Config } from '../config/options.js';
 import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
 import type { ClientSession, Waits } from '../coordinator/coordinator.js';
+import type { SnapshotService } from '../persistence/snapshot-service.js';
+import { messages } from '../protocol/messages.js';
 import { RespParser, type RespRequest } from '../protocol/resp-parser.js';
 import {
   respBulkText,
@@ -57,6 +59,8 @@ export interface RespServer {
   /** Commands received, by CommandSpec.index (/metrics: src/metrics/command-counts.ts). */
   readonly commandCounts: Float64Array;
   startedAtMs: number;
+  /** SAVE, BGSAVE and LASTSAVE; null without --snapshot-file. */
+  readonly snapshots: SnapshotService | null;
 }
 
 export type RespOutcome = 'none' | 'ran' | 'waits' | 'close';
@@ -354,15 +358,55 @@ export class RespSession {
         replies.push(this.config(words));
         return 'ran';
       case 'save':
+        return this.save();
       case 'bgsave':
-        replies.push(respErrorBytes('ERR snapshots are off: start Haus with --snapshot-file'));
+        replies.push(this.backgroundSave(words));
         return 'ran';
-      case 'lastsave':
-        replies.push(respBytes(respIntegerText(Math.floor(this.server.startedAtMs / 1000))));
+      case 'lastsave': {
+        const seconds =
+          this.server.snapshots?.lastSaveSeconds ?? Math.floor(this.server.startedAtMs / 1000);
+        replies.push(respBytes(respIntegerText(seconds)));
         return 'ran';
+      }
       default:
         replies.push(respErrorBytes(`ERR unknown command '${spec.name}'`));
         return 'ran';
+    }
+  }
+
+  /** SAVE: answered once the snapshot is on disk; unlike Redis's, it blocks nobody else. This
+   * client's next commands wait for it, so none of them can slip into the snapshot. */
+  private save(): RespOutcome {
+    const snapshots = this.server.snapshots;
+    if (snapshots === null) {
+      this.client.replies.push(respErrorBytes(`ERR ${messages.snapshotsOff}`));
+      return 'ran';
+    }
+    const slot = this.client.replies.reserve();
+    void snapshots.save('SAVE').then((outcome) => {
+      const reply = outcome.ok
+        ? respOkBytes
+        : respErrorBytes(`ERR ${messages.snapshotFailed(outcome.message)}`);
+      slot.resolve(reply, 0, reply.length);
+      this.client.resume();
+    });
+    return 'waits';
+  }
+
+  /** BGSAVE [SCHEDULE], with Redis's replies. */
+  private backgroundSave(words: string[]): Buffer {
+    const snapshots = this.server.snapshots;
+    if (snapshots === null) return respErrorBytes(`ERR ${messages.snapshotsOff}`);
+    if (words.length > 2 || (words.length === 2 && words[1]?.toUpperCase() !== 'SCHEDULE')) {
+      return respErrorBytes('ERR syntax error');
+    }
+    switch (snapshots.backgroundSave(words.length === 2)) {
+      case 'started':
+        return respBytes('+Background saving started\r\n');
+      case 'scheduled':
+        return respBytes('+Background saving scheduled\r\n');
+      case 'in-progress':
+        return respErrorBytes('ERR Background save already in progress');
     }
   }
 

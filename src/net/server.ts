@@ -12,6 +12,7 @@ import { Coordinator } from '../coordinator/coordinator.js';
 import { CommandCounts } from '../metrics/command-counts.js';
 import { MetricsEndpoint } from '../metrics/metrics-endpoint.js';
 import { ReplyMeter } from '../metrics/reply-meter.js';
+import { SnapshotService } from '../persistence/snapshot-service.js';
 import { messages } from '../protocol/messages.js';
 import { errorReplyText } from '../protocol/reply-format.js';
 import { respErrorText } from '../protocol/resp-reply.js';
@@ -59,12 +60,19 @@ export class HausServer {
    * HTTP port serving /metrics and /healthz. */
   private readonly replyMeter: ReplyMeter | null;
   private readonly metrics: MetricsEndpoint | null;
+  /** With --snapshot-file: loads it at start, writes it on SAVE, interval and shutdown. */
+  private readonly snapshots: SnapshotService | null;
 
   private constructor(config: Config, logger: Logger, shards: ShardHandle[], router: ShardRouter) {
     this.config = config;
     this.logger = logger;
     this.shards = shards;
     this.coordinator = new Coordinator({ shards, router, config });
+    this.snapshots = SnapshotService.fromConfig(config, {
+      shards,
+      locks: this.coordinator.locks,
+      logger,
+    });
     this.password = new PasswordCheck(config.password);
     this.listeners = new Listeners(config, {
       accept: (socket, respOnly) => this.accept(socket, respOnly),
@@ -77,6 +85,7 @@ export class HausServer {
       config,
       runner: this.coordinator.runner,
       startedAtMs: this.startedAtMs,
+      snapshots: this.snapshots,
       clients: () => [...this.connections].map((connection) => describeClient(connection)),
       info: (section, done) => this.info(section, done),
       countCommand: () => {
@@ -96,7 +105,13 @@ export class HausServer {
   /** INFO's text for `section`, once every shard has reported its counters. */
   private info(section: string, done: (text: string) => void): void {
     this.coordinator.shardStats((shards) => {
-      done(infoText(infoSections(this.facts(shards)), section));
+      if (this.snapshots === null) {
+        done(infoText(infoSections(this.facts(shards)), section));
+        return;
+      }
+      this.snapshots.facts((persistence) => {
+        done(infoText(infoSections({ ...this.facts(shards), persistence }), section));
+      });
     });
   }
 
@@ -150,6 +165,14 @@ export class HausServer {
     await Promise.all(shards.map((shard) => shard.start()));
     const router = await ShardRouter.create(config.shards);
     const server = new HausServer(config, logger, shards, router);
+    // Loaded before listening: no client ever sees a half-loaded keyspace.
+    try {
+      await server.snapshots?.load(router);
+    } catch (error) {
+      server.coordinator.stop();
+      await Promise.all(shards.map((shard) => shard.close()));
+      throw error;
+    }
     await server.listeners.listen(config);
     await server.metrics?.listen(config.metricsPort, config.host);
     logger.info(
@@ -166,6 +189,7 @@ export class HausServer {
       },
       'haus listening',
     );
+    server.snapshots?.startInterval();
     if (!server.password.required && !isLoopback(config.host)) {
       logger.warn(
         { host: config.host },
@@ -218,10 +242,17 @@ export class HausServer {
       for (const connection of this.connections) connection.destroy();
     }
     await this.coordinator.whenShardsIdle();
+    // Every client is answered and gone: the last snapshot holds everything they were told
+    // was done. Not bounded by the grace period (losing it would lose those writes).
+    let snapshotError: unknown = null;
+    await this.snapshots?.stop().catch((error: unknown) => {
+      snapshotError = error;
+    });
     this.coordinator.stop();
     await listenerClosed;
     await Promise.all(this.shards.map((shard) => shard.close()));
     await this.metrics?.close();
+    if (snapshotError !== null) throw snapshotError;
     this.logger.info('haus stopped');
   }
 

@@ -24,7 +24,8 @@ export type CommandName =
   | 'TTL'
   | 'PTTL'
   | 'INFO'
-  | 'AUTH';
+  | 'AUTH'
+  | 'SAVE';
 
 /** Byte ranges into the buffer the line was parsed from (absolute offsets). */
 export interface KeyCommand {
@@ -65,7 +66,7 @@ export interface PutCommand {
 }
 
 export interface BareCommand {
-  kind: 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT';
+  kind: 'COMMIT' | 'ROLLBACK' | 'PING' | 'QUIT' | 'SAVE';
 }
 
 /** START, or START SERIALIZABLE (SPEC.md section 7). */
@@ -141,6 +142,7 @@ const commandNames: readonly CommandName[] = [
   'PTTL',
   'INFO',
   'AUTH',
+  'SAVE',
 ];
 
 function matchCommand(line: Buffer, start: number, end: number): CommandName | 'DEBUG' | null {

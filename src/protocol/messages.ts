@@ -9,7 +9,7 @@ export const messages = {
   keyNotFound: 'Key not found!',
   unknownCommand: (word: string) =>
     `unknown command '${word}'; commands are PUT, GET, DEL, START, COMMIT, ROLLBACK, PING, QUIT, ` +
-    'EXPIRE, PEXPIRE, PERSIST, TTL, PTTL, INFO, AUTH',
+    'EXPIRE, PEXPIRE, PERSIST, TTL, PTTL, INFO, AUTH, SAVE',
   expireUsage: (command: string) =>
     command === 'EXPIRE'
       ? 'EXPIRE takes a key and a whole number of seconds'
@@ -63,4 +63,8 @@ export const messages = {
   debugDisabled: 'DEBUG commands are disabled; start the server with --enable-debug-commands',
   debugUsage: 'DEBUG takes CRASH-SHARD <index>, STALL-SHARD <index> <ms> or LOCKS',
   noSuchShard: (count: number) => `no such shard; shards are numbered 0 to ${count - 1}`,
+  snapshotsOff: 'snapshots are off: start Haus with --snapshot-file',
+  snapshotFailed: (reason: string) =>
+    `snapshot not written: ${reason}; the previous snapshot file is unchanged and the server ` +
+    'keeps serving',
 } as const;

@@ -28,6 +28,7 @@ import {
   shardYoungGenerationMbMax,
 } from '../config/bounds.js';
 import type { EvictionPolicy } from '../config/eviction-policies.js';
+import type { SnapshotFromShard, SnapshotToShard } from '../persistence/snapshot-messages.js';
 import { messages } from '../protocol/messages.js';
 import { BatchBuilder, type OpSink } from './batch-builder.js';
 import {
@@ -102,6 +103,10 @@ export class ShardHandle {
   private readonly idleWaiters: Array<() => void> = [];
   /** Set by the coordinator when the server may evict; told of every batch. */
   meter: ShardMeter | null = null;
+  /** Receives what the shard sends on its snapshot port (src/persistence/), and
+   * `shard-lost` when the thread dies. */
+  onSnapshotMessage: ((message: SnapshotFromShard) => void) | null = null;
+  private snapshotPort: MessagePort | null = null;
   /** A batch should go even with nothing in it, so the shard can evict (requestEviction). */
   private evictionDue = false;
 
@@ -242,7 +247,16 @@ export class ShardHandle {
     this.closing = true;
     if (this.riderTimer !== null) clearTimeout(this.riderTimer);
     this.port?.close();
+    this.snapshotPort?.close();
     await this.pool.destroy();
+  }
+
+  /** Sends on the snapshot port; false while the thread is being replaced (its part is lost
+   * with it, and `shard-lost` said so). */
+  postSnapshot(message: SnapshotToShard): boolean {
+    if (this.snapshotPort === null) return false;
+    this.snapshotPort.postMessage(message);
+    return true;
   }
 
   private async attach(): Promise<void> {
@@ -251,13 +265,21 @@ export class ShardHandle {
       Array.from({ length: shardBatchesInFlightMax }, () => BatchSlot.ofAtLeast(slotBytesInitial));
     const requestSlots = newSlots();
     const replySlots = newSlots();
+    const snapshotChannel = new MessageChannel();
     const request: ShardAttachRequest = {
       port: port2,
       requestSlots: requestSlots.map((slot) => slot.memory),
       replySlots: replySlots.map((slot) => slot.memory),
+      snapshotPort: snapshotChannel.port2,
     };
-    await this.pool.run(request, { transferList: [port2] });
+    await this.pool.run(request, { transferList: [port2, snapshotChannel.port2] });
     port1.on('message', (notice: ReplyNotice) => this.onResult(notice));
+    snapshotChannel.port1.on('message', (message: SnapshotFromShard) => {
+      this.onSnapshotMessage?.(message);
+    });
+    // Only the batch port keeps the process alive, as before snapshots.
+    snapshotChannel.port1.unref();
+    this.snapshotPort = snapshotChannel.port1;
     this.requestSlots = requestSlots;
     this.replySlots = replySlots;
     this.port = port1;
@@ -333,6 +355,9 @@ export class ShardHandle {
     this.failures++;
     this.port?.close();
     this.port = null;
+    this.snapshotPort?.close();
+    this.snapshotPort = null;
+    this.onSnapshotMessage?.({ kind: 'shard-lost' });
     this.reportedLargestValue = 0;
     this.logger.error(
       { shard: this.index, failures: this.failures, batchesLost: this.inFlight.length },

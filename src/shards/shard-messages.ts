@@ -50,6 +50,10 @@ export const OpCode = {
   /** [code, watcher]: the client's WATCH ends (EXEC, DISCARD, UNWATCH, its connection
    * closing); rides with the next batch. */
   unwatchAll: 13,
+  /** [code, snapshotId]: the shard's part of a snapshot starts here, between the operations
+   * before it and after it -> SnapshotBeginResult (src/persistence/snapshot-messages.ts); the
+   * part's keys then travel on the snapshot port. */
+  snapshotBegin: 20,
 } as const;
 export type OpCode = (typeof OpCode)[keyof typeof OpCode];
 
@@ -65,6 +69,9 @@ export interface ShardAttachRequest {
   port: MessagePort;
   requestSlots: SharedArrayBuffer[];
   replySlots: SharedArrayBuffer[];
+  /** Snapshot chunks and their answers (src/persistence/snapshot-messages.ts): a port of their
+   * own, so chunks never wait behind batches. */
+  snapshotPort: MessagePort;
 }
 
 /** Given to each shard thread at start (piscina workerData). */

@@ -54,6 +54,8 @@ const lineMessages: Record<keyof typeof messages, [string, ErrorKind] | null> = 
   debugDisabled: [messages.debugDisabled, 'usage'],
   debugUsage: [messages.debugUsage, 'usage'],
   noSuchShard: [messages.noSuchShard(2), 'usage'],
+  snapshotsOff: [messages.snapshotsOff, 'usage'],
+  snapshotFailed: [messages.snapshotFailed('cannot create /x.tmp: the disk is full'), 'other'],
 };
 
 describe('error kinds for /metrics', () => {
