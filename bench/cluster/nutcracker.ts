@@ -3,8 +3,13 @@
  * cluster test (test/cluster/) and the cluster bench: writes its YAML config, starts it, waits
  * until its port accepts connections, reads its stats, and stops it. The config is the one the
  * compose profile `cluster` runs (docker/twemproxy/entrypoint.sh), so the tests prove that one:
- * ketama consistent hashing of fnv1a_64 over the servers' names, and auto-ejection of a server
+ * ketama consistent hashing of murmur over the servers' names, and auto-ejection of a server
  * that fails `server_failure_limit` times in a row, for `server_retry_timeout` ms.
+ *
+ * murmur, not the fnv1a_64 of twemproxy's examples: on keys that differ only in their last
+ * digits (`user:1`, `user:2`, ...) fnv1a_64 clumps. Measured with three servers: 150 such keys
+ * went 7/0/93 % with fnv1a_64 and 36/32/32 % with murmur; 10,000 went 37/18/45 against
+ * 36/31/33 (md5, one_at_a_time and jenkins did as well as murmur).
  *
  * Servers are placed on the ring by name, not address: a server that moves to another host
  * keeps its share of the keys as long as its name stays.
@@ -83,7 +88,7 @@ export function nutcrackerConfig(options: NutcrackerOptions & { listenPort: numb
     `${POOL_NAME}:`,
     `  listen: ${LOOPBACK}:${options.listenPort}`,
     '  redis: true',
-    '  hash: fnv1a_64',
+    '  hash: murmur',
     '  distribution: ketama',
     '  auto_eject_hosts: true',
     `  server_failure_limit: ${options.failureLimit}`,
@@ -107,7 +112,9 @@ export async function startNutcracker(options: NutcrackerOptions): Promise<Runni
   const dir = mkdtempSync(join(tmpdir(), 'haus-nutcracker-'));
   const configPath = join(dir, 'nutcracker.yml');
   writeFileSync(configPath, nutcrackerConfig({ ...options, listenPort: port }));
+  // Debian's build logs to /var/log/nutcracker by default; an empty --output means stderr.
   const args = ['-c', configPath, '-s', String(statsPort), '-a', LOOPBACK, '-i', '100'];
+  args.push('--output=');
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {

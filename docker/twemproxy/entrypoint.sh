@@ -10,7 +10,8 @@
 #   TWEMPROXY_PORT           port the proxy listens on, all interfaces (default 22121)
 #   TWEMPROXY_REDIS_AUTH     the servers' password (Haus's --requirepass): sent with AUTH on each
 #                            connection to a server, and asked of every client (default none)
-#   TWEMPROXY_HASH           key hash (default fnv1a_64), ketama distribution
+#   TWEMPROXY_HASH           key hash (default murmur; fnv1a_64, twemproxy's usual example,
+#                            clumps keys that differ in their last digits), ketama distribution
 #   TWEMPROXY_FAILURE_LIMIT  failures in a row that eject a server (default 1)
 #   TWEMPROXY_RETRY_MS       how long an ejected server stays out before it is tried again
 #                            (default 2000)
@@ -30,7 +31,7 @@ config=/tmp/nutcracker.yml
   printf '%s\n' 'haus:' \
     "  listen: 0.0.0.0:$port" \
     '  redis: true' \
-    "  hash: ${TWEMPROXY_HASH:-fnv1a_64}" \
+    "  hash: ${TWEMPROXY_HASH:-murmur}" \
     '  distribution: ketama' \
     '  auto_eject_hosts: true' \
     "  server_failure_limit: ${TWEMPROXY_FAILURE_LIMIT:-1}" \
