@@ -61,6 +61,8 @@ export interface RespServer {
   startedAtMs: number;
   /** SAVE, BGSAVE and LASTSAVE; null without --snapshot-file. */
   readonly snapshots: SnapshotService | null;
+  /** CONFIG SET name value: null, or the error to reply. */
+  configSet(name: string, value: string): string | null;
 }
 
 export type RespOutcome = 'none' | 'ran' | 'waits' | 'close';
@@ -136,10 +138,9 @@ export class RespSession {
 
   private run(request: RespRequest): RespOutcome {
     const { bytes, starts, ends, count } = request;
-    const name = bytes.toString('latin1', starts[0], ends[0]);
-    const spec = commandTable.get(name.toLowerCase());
+    const spec = lookUpCommand(bytes, starts[0] as number, ends[0] as number);
     if (spec === undefined) {
-      this.refuse(unknownCommandError(request, name));
+      this.refuse(unknownCommandError(request, bytes.toString('latin1', starts[0], ends[0])));
       return 'ran';
     }
     this.lastCommand = spec.name;
@@ -549,10 +550,11 @@ export class RespSession {
       return configGetReply(this.server.config, words.slice(2), this.resp3);
     }
     if (sub === 'SET' && words.length >= 4 && words.length % 2 === 0) {
-      return respErrorBytes(
-        `ERR CONFIG SET is not supported for '${words[2]}': Haus takes its settings from flags ` +
-          'and HAUS_* variables at start (haus --help)',
-      );
+      for (let i = 2; i < words.length; i += 2) {
+        const refused = this.server.configSet(words[i] as string, words[i + 1] as string);
+        if (refused !== null) return respErrorBytes(refused);
+      }
+      return respOkBytes;
     }
     if (sub === 'RESETSTAT' && words.length === 2) return respOkBytes;
     return subcommandError('config', words[1] as string, ['GET', 'SET', 'RESETSTAT']);
@@ -576,6 +578,22 @@ function subcommandError(command: string, sub: string, known: string[]): Buffer 
 function respTextReply(text: string, resp3: boolean): string {
   if (!resp3) return respBulkText(text);
   return `=${text.length + 4}\r\ntxt:${text}\r\n`;
+}
+
+const getSpec = commandTable.get('get') as CommandSpec;
+const setSpec = commandTable.get('set') as CommandSpec;
+
+/** The command named `bytes[start, end)`, in any case. GET and SET are matched on their
+ * bytes: making the name's string and its lower case for every command was two allocations
+ * a command on the main thread (bench/run.ts --server haus-resp, P=16). */
+function lookUpCommand(bytes: Buffer, start: number, end: number): CommandSpec | undefined {
+  if (end - start === 3 && ((bytes[start + 1] as number) | 0x20) === 0x65) {
+    const first = (bytes[start] as number) | 0x20;
+    const last = (bytes[start + 2] as number) | 0x20;
+    if (last === 0x74 && first === 0x67) return getSpec;
+    if (last === 0x74 && first === 0x73) return setSpec;
+  }
+  return commandTable.get(bytes.toString('latin1', start, end).toLowerCase());
 }
 
 /** Every argument as a byte string. */

@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { configSet } from '../config/config-set.js';
 import type { Config } from '../config/options.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { CommandCounts } from '../metrics/command-counts.js';
@@ -92,6 +93,19 @@ export class HausServer {
         this.commandsProcessed++;
       },
       commandCounts: this.commandCounts.resp,
+      configSet: (name, value) =>
+        configSet(
+          {
+            config,
+            setMemoryLimit: (bytes) => {
+              (config as { dataMemoryBytesMax: number }).dataMemoryBytesMax = bytes;
+              this.coordinator.memory.limitBytes = bytes;
+            },
+            setPassword: (password) => this.password.set(password),
+          },
+          name,
+          value,
+        ),
     };
     this.opsTimer = setInterval(() => {
       this.opsPerSecond = this.commandsProcessed - this.commandsAtTick;
