@@ -18,6 +18,10 @@
 #   compose  `SHARDS=3 docker-compose up` with test/docker/compose.ci.yml: healthy, answers over
 #            the published port, logs that 3 shards run and a data limit derived from the 1g
 #            memory limit; then the bench profile runs the bench tool against it for a second
+#   cluster  the profile `cluster` with a password: the proxy image (docker/twemproxy, Debian's
+#            nutcracker) builds, twemproxy becomes healthy after haus1..3 did, runs as a non-root
+#            user, carries a RESP round trip (SET, GET, MGET, DEL) on its published 127.0.0.1
+#            port to keys that land on all three servers; then `down` within its time
 #   cleanup  always, also on failure: containers, networks, images, the daemon it started (by
 #            PID), the nsfs mount dockerd leaves behind, the temporary folder
 #
@@ -114,14 +118,15 @@ cleanup() {
   phase_end
   phase cleanup "removing what this run made"
   if ((compose_up)); then
-    docker-compose -p "$compose_project" "${compose_files[@]}" --profile bench \
+    docker-compose -p "$compose_project" "${compose_files[@]}" --profile bench --profile cluster \
       down --volumes --remove-orphans --timeout 10 >"$work_dir/compose-down.log" 2>&1 ||
       cat "$work_dir/compose-down.log" >&2
   fi
   if [[ -n ${DOCKER_HOST:-} ]] || docker info >/dev/null 2>&1; then
     docker rm -f "$container" >/dev/null 2>&1
     docker network rm "$network" >/dev/null 2>&1
-    docker image rm -f "$image" "haus-kv:e2e-$compose_project" >/dev/null 2>&1
+    docker image rm -f "$image" "haus-kv:e2e-$compose_project" \
+      "haus-twemproxy:e2e-$compose_project" >/dev/null 2>&1
   fi
   if ((own_daemon)); then
     stop_own_daemon
@@ -345,6 +350,15 @@ else
   make_node_base_image
   log "built a local stand-in for $base_image"
 fi
+# The cluster profile's proxy image (docker/twemproxy) is FROM debian:bookworm-slim: where that
+# is absent, the same minbase stands in for it (apt-get inside it reaches the machine's mirror).
+if docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
+  log "debian:bookworm-slim is present"
+else
+  docker image inspect local/debian:bookworm >/dev/null 2>&1 || make_debian_image
+  docker tag local/debian:bookworm debian:bookworm-slim
+  log "tagged the bookworm minbase as a stand-in for debian:bookworm-slim"
+fi
 
 # ---------------------------------------------------------------------------------------------
 phase build "docker build the Dockerfile"
@@ -438,8 +452,9 @@ docker-compose -p "$compose_project" "${compose_files[@]}" up -d --build \
 haus_id=$(docker-compose -p "$compose_project" "${compose_files[@]}" ps -q haus)
 [[ -n $haus_id ]] || fail "docker-compose up started no haus container"
 wait_healthy "$haus_id" 60
-[[ $(docker inspect -f '{{json .Config.Healthcheck.Test}}' "$haus_id") == *PING* ]] ||
-  fail "the compose service does not use the image's PING health check"
+# The image's check is src/healthcheck.ts (PING, after AUTH when there is a password).
+[[ $(docker inspect -f '{{json .Config.Healthcheck.Test}}' "$haus_id") == *healthcheck.js* ]] ||
+  fail "the compose service does not use the image's health check (dist/src/healthcheck.js)"
 pass "compose service haus healthy, by the image's PING check"
 node test/docker/probe.mjs --host 127.0.0.1 --port "$compose_port" ||
   fail "probe over compose port $compose_port"
@@ -464,4 +479,58 @@ BENCH_SECONDS=1 docker-compose -p "$compose_project" "${compose_files[@]}" --pro
   fail "the bench profile failed against the haus service"
 }
 pass "bench profile ran the bench tool against the haus service"
+phase_end
+
+# ---------------------------------------------------------------------------------------------
+phase cluster "docker-compose --profile cluster up: three Haus servers behind twemproxy"
+docker-compose "${compose_files[@]}" --profile cluster config -q ||
+  fail "docker-compose.yml with the CI override and the cluster profile does not validate"
+cluster_port=$(free_port)
+# With a password, so the proxy's redis_auth (AUTH to each server) is proven too.
+export CLUSTER_PORT=$cluster_port HAUS_PASSWORD="e2e-cluster-$$"
+cluster=(docker-compose -p "$compose_project" "${compose_files[@]}" --profile cluster)
+# Naming twemproxy brings up what it depends on (haus1..3, healthy first), not the default
+# haus service again.
+"${cluster[@]}" up -d --build twemproxy >"$work_dir/cluster-up.log" 2>&1 || {
+  cat "$work_dir/cluster-up.log" >&2
+  fail "docker-compose --profile cluster up twemproxy failed"
+}
+proxy_id=$("${cluster[@]}" ps -q twemproxy)
+[[ -n $proxy_id ]] || fail "the cluster profile started no twemproxy container"
+wait_healthy "$proxy_id" 60
+pass "twemproxy healthy (AUTH and PING on its port), after haus1..3 were healthy"
+proxy_uid=$(docker exec "$proxy_id" id -u)
+[[ $proxy_uid != 0 ]] || fail "the proxy runs as root"
+pass "proxy runs as $(docker exec "$proxy_id" id -un) (uid $proxy_uid)"
+node test/docker/cluster-probe.mjs --host 127.0.0.1 --port "$cluster_port" \
+  --password "$HAUS_PASSWORD" || fail "round trip through the proxy on port $cluster_port"
+pass "SET, GET, MGET and DEL through the proxy's published port $cluster_port"
+# Each server, asked directly inside its container, holds some of the keys the probe left.
+counts=()
+for service in haus1 haus2 haus3; do
+  id=$("${cluster[@]}" ps -q "$service")
+  count=$(docker exec "$id" node -e '
+    const pw = process.env.HAUS_PASSWORD;
+    const s = require("node:net").connect(9888, "127.0.0.1");
+    s.write(`*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(pw)}\r\n${pw}\r\n*1\r\n$6\r\nDBSIZE\r\n`);
+    let text = "";
+    s.on("data", (chunk) => {
+      text += chunk;
+      const size = /^\+OK\r\n:(\d+)\r\n/.exec(text);
+      if (size) { console.log(size[1]); s.destroy(); }
+    });
+    s.on("error", () => process.exit(1));
+    setTimeout(() => process.exit(1), 3000).unref();') || fail "DBSIZE on $service failed"
+  ((count > 0)) || fail "$service holds no keys: the proxy did not shard over it"
+  counts+=("$service $count")
+done
+pass "the keys landed on every server (DBSIZE: ${counts[*]})"
+down_started=$SECONDS
+"${cluster[@]}" down --timeout 10 >"$work_dir/cluster-down.log" 2>&1 || {
+  cat "$work_dir/cluster-down.log" >&2
+  fail "docker-compose --profile cluster down failed"
+}
+((SECONDS - down_started < 20)) || fail "down took $((SECONDS - down_started)) s"
+pass "down in $((SECONDS - down_started)) s (the proxy stops on its STOPSIGNAL, SIGINT)"
+compose_up=0
 phase_end
