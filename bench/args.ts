@@ -15,9 +15,10 @@ export interface BenchArgs {
   help: boolean;
   /**
    * Suite to run: quick (default), full, single (one configuration from the flags), or
-   * redis-benchmark (only the redis-benchmark side by side, which full also runs).
+   * redis-benchmark (only the redis-benchmark side by side, which full also runs), or cluster
+   * (redis-benchmark through twemproxy: bench/cluster/).
    */
-  suite: 'quick' | 'full' | 'single' | 'redis-benchmark';
+  suite: 'quick' | 'full' | 'single' | 'redis-benchmark' | 'cluster';
   /** The server kinds the load generator drives, in report order. */
   servers: readonly ServerKind[];
   /** An already running server to drive instead of starting one (single suite only). */
@@ -54,6 +55,7 @@ const OPTIONS = {
   full: { type: 'boolean' },
   single: { type: 'boolean' },
   'redis-benchmark': { type: 'boolean' },
+  cluster: { type: 'boolean' },
   'redis-benchmark-requests': { type: 'string' },
   server: { type: 'string' },
   connect: { type: 'string' },
@@ -97,6 +99,8 @@ Suites
   --single               one configuration made of the load flags below
   --redis-benchmark      only redis-benchmark -t set,get,incr,mset at -P 1 and -P 16, 50
                          connections, against Haus (RESP) and Redis in turn (< 1 min)
+  --cluster              redis-benchmark -t set,get through twemproxy (nutcracker) to 1 and
+                         3 Haus servers, beside Haus direct and 3 Redis (< 1 min)
   --redis-benchmark-requests N
                          redis-benchmark -n for each of those runs (default ${REDIS_BENCHMARK_REQUESTS})
   --runs N               run each configuration N times, report the median (default 1;
@@ -182,6 +186,7 @@ function parseSuite(values: {
   single?: boolean;
   full?: boolean;
   'redis-benchmark'?: boolean;
+  cluster?: boolean;
 }): BenchArgs['suite'] {
   if (values.single === true) {
     if (values.full === true || values['redis-benchmark'] === true) {
@@ -190,6 +195,7 @@ function parseSuite(values: {
     return 'single';
   }
   if (values.full === true) return 'full';
+  if (values.cluster === true) return 'cluster';
   return values['redis-benchmark'] === true ? 'redis-benchmark' : 'quick';
 }
 

@@ -6,6 +6,7 @@
  */
 import { type BenchArgs, HELP, parseBenchArgs } from './args.js';
 import { drawCharts } from './charts.js';
+import { runClusterBench } from './cluster/cluster-bench.js';
 import { type RedisBenchmarkOutcome, runRedisBenchmark } from './redis-benchmark-runner.js';
 import { formatRedisBenchmark } from './redis-benchmark-table.js';
 import { formatReport } from './report-table.js';
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (args.suite === 'cluster') return runClusterBench(args);
   const machine = describeMachine();
   process.stderr.write(
     `bench: ${args.suite} suite, ${args.runs} run(s) each, ` +
