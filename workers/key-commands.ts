@@ -3,7 +3,7 @@
  * steps the coordinator builds multi-key and all-shard commands from (src/commands/
  * command-codes.ts: dumpValue, keys, scan, ...).
  */
-import { globMatch, matchesEverything } from './glob.js';
+import { globMatch, matchesEverything } from '../src/commands/glob.js';
 import { parseInteger } from './numbers.js';
 import type { RespOut } from './resp-out.js';
 import type { ShardStore } from './shard-store.js';

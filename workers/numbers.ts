@@ -37,24 +37,3 @@ export function addIntegers(
 export function isInt64Min(value: number | bigint): boolean {
   return typeof value === 'bigint' && value === int64Min;
 }
-
-/** Like strtold on the whole string: optional sign, digits, point, exponent, or inf; no
- * spaces, no hex, no nan. */
-const floatSyntax = /^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity)$/i;
-
-/** The float `text` spells, or null (not a number, or NaN). */
-export function parseFloatStrict(text: string): number | null {
-  if (!floatSyntax.test(text)) return null;
-  const value = Number(text.replace(/inf(inity)?$/i, 'Infinity'));
-  return Number.isNaN(value) ? null : value;
-}
-
-/** A float as INCRBYFLOAT replies it: decimal, no exponent, no trailing zeros (Redis formats
- * with %.17Lf and trims). */
-export function formatFloat(value: number): string {
-  const shortest = String(value);
-  if (!shortest.includes('e')) return shortest;
-  if (Math.abs(value) >= 1) return BigInt(value).toString();
-  const fixed = value.toFixed(17).replace(/0+$/, '');
-  return fixed.endsWith('.') ? fixed.slice(0, -1) : fixed;
-}

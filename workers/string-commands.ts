@@ -4,7 +4,13 @@
  * and values are checked here, as Redis checks them when the command runs (inside MULTI too).
  * Arguments are byte strings (one character a byte).
  */
-import { addIntegers, formatFloat, isInt64Min, parseFloatStrict, parseInteger } from './numbers.js';
+import {
+  addLongDoubles,
+  formatLongDouble,
+  type LongDouble,
+  parseLongDouble,
+} from './long-double.js';
+import { addIntegers, isInt64Min, parseInteger } from './numbers.js';
 import type { RespOut } from './resp-out.js';
 import type { ShardStore } from './shard-store.js';
 
@@ -163,16 +169,19 @@ export function runIncrement(
   out.integer(sum);
 }
 
+const zero: LongDouble = { negative: false, mantissa: 0n, exponent: 0 };
+
 export function runIncrByFloat(store: ShardStore, args: string[], out: RespOut): void {
   const key = args[0] as string;
-  const increment = parseFloatStrict(args[1] as string);
+  const increment = parseLongDouble(args[1] as string);
   if (increment === null) return out.error(errors.notFloat);
   const current = store.get(key);
-  const value = current === undefined ? 0 : parseFloatStrict(current);
+  const value = current === undefined ? zero : parseLongDouble(current);
   if (value === null) return out.error(errors.notFloat);
-  const sum = value + increment;
-  if (!Number.isFinite(sum)) return out.error(errors.nanOrInfinity);
-  const text = formatFloat(sum);
+  if (value === 'infinite' || increment === 'infinite') return out.error(errors.nanOrInfinity);
+  const sum = addLongDoubles(value, increment);
+  if (sum === null) return out.error(errors.nanOrInfinity);
+  const text = formatLongDouble(sum);
   store.set(key, text, store.expireAtOf(key));
   out.bulk(text);
 }

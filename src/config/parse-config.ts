@@ -59,9 +59,9 @@ export function parseConfig(argv: readonly string[], env: Env): ConfigResult {
   if (passwordError !== null) return { kind: 'error', message: passwordError };
   const relationError = checkRelations(config as unknown as Config);
   if (relationError !== null) return { kind: 'error', message: relationError };
-  // Not frozen: CONFIG SET changes the few settings that may change while serving
-  // (src/config/config-set.ts); nothing else writes to it.
-  return { kind: 'config', config: config as unknown as Config };
+  // Sealed, not frozen: CONFIG SET changes the few settings that may change while serving
+  // (src/config/config-set.ts; only those fields are writable in the Config type).
+  return { kind: 'config', config: Object.seal(config as unknown as Config) };
 }
 
 function parseFlags(argv: readonly string[]) {

@@ -47,6 +47,9 @@ export interface WatchSet {
   readonly watcher: number;
   readonly keys: Map<string, WatchedKey>;
   readonly shardFailures: number[];
+  /** The client is gone: its watches were dropped, so a commit still in flight must not take
+   * the empty set for "nothing changed". */
+  closed: boolean;
 }
 
 interface LockedKey extends LockKey {
@@ -146,6 +149,13 @@ export class CommandRunner {
     resume: () => void,
   ): Waits {
     const { resp3, asExec, watch } = options;
+    // MSET and MSETNX may add data like SET: refused past --max-memory (MULTI checks its
+    // commands when they are queued).
+    const refusal = asExec ? null : this.memoryRefusal(calls[0] as CommandCall);
+    if (refusal !== null) {
+      session.replies.push(refusal);
+      return false;
+    }
     const context: PlanContext = {
       router: this.router,
       shardCount: this.shards.length,
@@ -296,6 +306,10 @@ export class CommandRunner {
     watch: WatchSet | null,
     done: (changed: boolean, key?: string) => void,
   ): void {
+    if (watch?.closed === true) {
+      done(true, '');
+      return;
+    }
     if (watch === null || watch.keys.size === 0) {
       done(false);
       return;

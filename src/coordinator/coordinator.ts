@@ -227,7 +227,9 @@ export class Coordinator {
       session.replies.push(errorReplyBytes(messages.transactionAlreadyOpen));
       return;
     }
-    const watch = serializable ? { watcher: session.id, keys: new Map(), shardFailures: [] } : null;
+    const watch = serializable
+      ? { watcher: session.id, keys: new Map(), shardFailures: [], closed: false }
+      : null;
     session.transaction = new Transaction(watch);
     session.replies.push(okReplyBytes);
   }
@@ -244,9 +246,11 @@ export class Coordinator {
 
   /** A transaction ends without COMMIT (ROLLBACK, its connection closing): its watches end. */
   discard(transaction: Transaction): void {
-    if (transaction.watch !== null && transaction.watch.keys.size > 0) {
-      this.runner.unwatch(transaction.watch);
-    }
+    const watch = transaction.watch;
+    if (watch === null) return;
+    // A serializable COMMIT still waiting for its locks must then fail, not run unchecked.
+    watch.closed = true;
+    if (watch.keys.size > 0) this.runner.unwatch(watch);
   }
 
   /** A write refused inside a transaction (bad input, a line too long) dooms it. */

@@ -8,6 +8,7 @@
 
 import { type CommandCall, callBytes, ownedCall } from '../commands/command-call.js';
 import { arityOk, type CommandSpec, commandTable, notQueued } from '../commands/command-table.js';
+import { globMatch } from '../commands/glob.js';
 import type { Config } from '../config/options.js';
 import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
 import type { ClientSession, Waits } from '../coordinator/coordinator.js';
@@ -38,6 +39,10 @@ const requestArgsMax = 1024 * 1024;
 /** A request may carry this much beyond --max-line-bytes (its framing and key), so a value of
  * the full line limit still fits in a SET. */
 const requestFramingBytesMax = 64 * 1024;
+
+/** Requests before AUTH, as Redis bounds them (CVE-2021-32675): without them 60 clients that
+ * never authenticate could make the server hold a 16 MiB request each. */
+const unauthenticatedLimits = { bulkBytesMax: 16 * 1024, argsMax: 10, inlineBytesMax: 16 * 1024 };
 
 /** Commands a client may send before AUTH (SPEC.md section 10), as in Redis. */
 const beforeAuth = new Set(['auth', 'hello', 'quit', 'reset']);
@@ -91,14 +96,23 @@ export class RespSession {
   ) {
     const config = server.config;
     this.parser = new RespParser({
-      bulkBytesMax: config.lineBytesMax,
-      argsMax: requestArgsMax,
-      inlineBytesMax: config.lineBytesMax,
+      ...(client.authenticated ? this.fullLimits() : unauthenticatedLimits),
       inline,
     });
     this.requestBytesMax = config.lineBytesMax + requestFramingBytesMax;
-    this.watch = { watcher: client.id, keys: new Map(), shardFailures: [] };
+    this.watch = { watcher: client.id, keys: new Map(), shardFailures: [], closed: false };
     client.replies.errorReply = (message) => respErrorBytes(`ERR ${message}`);
+  }
+
+  private fullLimits() {
+    const lineBytesMax = this.server.config.lineBytesMax;
+    return { bulkBytesMax: lineBytesMax, argsMax: requestArgsMax, inlineBytesMax: lineBytesMax };
+  }
+
+  /** The client gave the password: its requests may now be as large as anyone's. */
+  private authenticated(): void {
+    this.client.authenticated = true;
+    this.parser.setLimits(this.fullLimits());
   }
 
   get inMulti(): boolean {
@@ -128,6 +142,8 @@ export class RespSession {
 
   /** The connection closed: its watches end. */
   closed(): void {
+    // An EXEC still waiting for its locks must abort, not run unchecked (the watches go now).
+    this.watch.closed = true;
     if (this.watch.keys.size > 0) this.server.runner.unwatch(this.watch);
   }
 
@@ -314,6 +330,7 @@ export class RespSession {
         this.resp3 = false;
         this.name = '';
         this.client.authenticated = !this.client.password.required;
+        if (!this.client.authenticated) this.parser.setLimits(unauthenticatedLimits);
         replies.push(respBytes('+RESET\r\n'));
         return 'ran';
       case 'hello':
@@ -462,6 +479,11 @@ export class RespSession {
       }
       if (option === 'SETNAME' && i + 1 < words.length) {
         name = words[++i] as string;
+        const refused = clientTextError('Client names', name);
+        if (refused !== null) {
+          replies.push(refused);
+          return 'ran';
+        }
       } else {
         replies.push(respErrorBytes(`ERR Syntax error in HELLO option '${words[i]}'`));
         return 'ran';
@@ -502,7 +524,7 @@ export class RespSession {
     // Compared even for a wrong user name, so the time taken says nothing about either.
     const matches = password.matches(Buffer.from(guess, 'latin1'));
     if (user !== 'default' || !matches) return wrongPassBytes;
-    this.client.authenticated = true;
+    this.authenticated();
     return respOkBytes;
   }
 
@@ -512,11 +534,8 @@ export class RespSession {
     const argCount = words.length - 2;
     if (sub === 'SETNAME' && argCount === 1) {
       const name = words[2] as string;
-      if (/[^\x21-\x7e]/.test(name)) {
-        return respErrorBytes(
-          'ERR Client names cannot contain spaces, newlines or special characters.',
-        );
-      }
+      const refused = clientTextError('Client names', name);
+      if (refused !== null) return refused;
       this.name = name;
       return respOkBytes;
     }
@@ -535,6 +554,10 @@ export class RespSession {
     if (sub === 'SETINFO' && argCount === 2) {
       const attribute = (words[2] as string).toUpperCase();
       const value = words[3] as string;
+      const refused = clientTextError(attribute.toLowerCase(), value);
+      if (refused !== null && (attribute === 'LIB-NAME' || attribute === 'LIB-VER')) {
+        return refused;
+      }
       if (attribute === 'LIB-NAME') this.libName = value;
       else if (attribute === 'LIB-VER') this.libVersion = value;
       else return respErrorBytes(`ERR Unrecognized option '${words[2]}'`);
@@ -559,6 +582,22 @@ export class RespSession {
     if (sub === 'RESETSTAT' && words.length === 2) return respOkBytes;
     return subcommandError('config', words[1] as string, ['GET', 'SET', 'RESETSTAT']);
   }
+}
+
+/** Longest client name, library name or version: CLIENT LIST joins them for every client
+ * (Redis has no bound; 20 clients with 15 MB names made a reply past V8's longest string). */
+const clientTextBytesMax = 1024;
+
+/** Redis's rule for names shown in CLIENT LIST (printable ASCII, no spaces), and Haus's
+ * bound on their length; null when `text` passes. */
+function clientTextError(what: string, text: string): Buffer | null {
+  if (/[^\x21-\x7e]/.test(text)) {
+    return respErrorBytes(`ERR ${what} cannot contain spaces, newlines or special characters.`);
+  }
+  if (text.length > clientTextBytesMax) {
+    return respErrorBytes(`ERR ${what} are limited to ${clientTextBytesMax} bytes`);
+  }
+  return null;
 }
 
 /** Redis 7.0's error for a subcommand: the wrong number of arguments for one it knows
@@ -630,17 +669,9 @@ function configGetReply(config: Config, patterns: string[], resp3: boolean): Buf
     ['appendonly', 'no'],
   ];
   const matched = settings.filter(([name]) =>
-    patterns.some((pattern) => globToRegExp(pattern.toLowerCase()).test(name)),
+    patterns.some((pattern) => globMatch(pattern.toLowerCase(), name)),
   );
   let text = resp3 ? `%${matched.length}\r\n` : `*${matched.length * 2}\r\n`;
   for (const [name, value] of matched) text += respBulkText(name) + respBulkText(value);
   return respBytes(text);
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
 }

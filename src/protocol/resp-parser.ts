@@ -105,9 +105,9 @@ const proceed: unique symbol = Symbol('proceed');
 type Step = RespRequest | RespProtocolError | null | typeof proceed;
 
 export class RespParser {
-  private readonly bulkBytesMax: number;
-  private readonly argsMax: number;
-  private readonly inlineBytesMax: number;
+  private bulkBytesMax: number;
+  private argsMax: number;
+  private inlineBytesMax: number;
   private readonly inline: boolean;
   /** Chunks pushed that the parse has not reached yet. */
   private readonly pending: Buffer[] = [];
@@ -143,6 +143,14 @@ export class RespParser {
     this.argsMax = limits.argsMax;
     this.inlineBytesMax = limits.inlineBytesMax;
     this.inline = limits.inline;
+  }
+
+  /** New limits for the requests not parsed yet: a client that authenticates gets the full
+   * ones (parsing is pulled by next(), so pipelined requests after AUTH get them too). */
+  setLimits(limits: Omit<RespParserLimits, 'inline'>): void {
+    this.bulkBytesMax = limits.bulkBytesMax;
+    this.argsMax = limits.argsMax;
+    this.inlineBytesMax = limits.inlineBytesMax;
   }
 
   /** Adds received bytes; the chunk is kept, not copied, so the caller must not change it. */

@@ -26,7 +26,7 @@ test('defaults: 10,000 clients, 16 MiB lines, 5 s shutdown grace, no idle timeou
   assert.equal(config.idleTimeoutMs, 0);
   assert.equal(config.debugCommands, false);
   assert.ok(config.dataMemoryBytesMax >= 16 * 1024 * 1024);
-  assert.ok(Object.isFrozen(config));
+  assert.ok(Object.isSealed(config));
 });
 
 test('byte sizes accept units like 512mb and 2gb, binary', () => {
