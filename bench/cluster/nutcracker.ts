@@ -89,6 +89,8 @@ export function nutcrackerConfig(options: NutcrackerOptions & { listenPort: numb
     `  listen: ${LOOPBACK}:${options.listenPort}`,
     '  redis: true',
     '  hash: murmur',
+    // Keys that share a {tag} hash by it alone, as in Redis Cluster: one server holds them all.
+    '  hash_tag: "{}"',
     '  distribution: ketama',
     '  auto_eject_hosts: true',
     `  server_failure_limit: ${options.failureLimit}`,

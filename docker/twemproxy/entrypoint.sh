@@ -12,6 +12,9 @@
 #                            connection to a server, and asked of every client (default none)
 #   TWEMPROXY_HASH           key hash (default murmur; fnv1a_64, twemproxy's usual example,
 #                            clumps keys that differ in their last digits), ketama distribution
+#   TWEMPROXY_HASH_TAG       two characters around the part of a key that alone is hashed
+#                            (default {}: {user:7}:name and {user:7}:mail land on one server,
+#                            as in Redis Cluster); empty to hash whole keys
 #   TWEMPROXY_FAILURE_LIMIT  failures in a row that eject a server (default 1)
 #   TWEMPROXY_RETRY_MS       how long an ejected server stays out before it is tried again
 #                            (default 2000)
@@ -39,6 +42,10 @@ config=/tmp/nutcracker.yml
     "  timeout: ${TWEMPROXY_TIMEOUT_MS:-2000}" \
     '  server_connections: 1' \
     '  preconnect: true'
+  hash_tag=${TWEMPROXY_HASH_TAG-\{\}}
+  if [ -n "$hash_tag" ]; then
+    printf '  hash_tag: "%s"\n' "$hash_tag"
+  fi
   if [ -n "${TWEMPROXY_REDIS_AUTH:-}" ]; then
     # A double-quoted YAML string: its backslashes and quotes escaped.
     escaped=$(printf '%s' "$TWEMPROXY_REDIS_AUTH" | sed 's/\\/\\\\/g; s/"/\\"/g')

@@ -198,6 +198,17 @@ describe('three Haus servers behind twemproxy (nutcracker)', { skip }, () => {
     );
   });
 
+  test('keys that share a {hash tag} land on one server together', async () => {
+    // So an MSET of them is one MSET on one server, atomic there, and a multi-key EXISTS
+    // (which twemproxy 0.5.0 sends whole to its first key's server) counts them all.
+    const tagged = ['name', 'mail', 'plan', 'seen', 'cart', 'city'].map((f) => `{user:42}:${f}`);
+    assert.deepEqual(await client.call('MSET', ...tagged.flatMap((key) => [key, key])), OK);
+    const held = await Promise.all(direct.map((c) => c.call('EXISTS', ...tagged)));
+    assert.deepEqual([...held].sort(), [0, 0, tagged.length], `per server: ${held.join(', ')}`);
+    assert.equal(await client.call('EXISTS', ...tagged), tagged.length);
+    assert.equal(await client.call('DEL', ...tagged), tagged.length);
+  });
+
   test('50 clients pipelining through the proxy each get their own replies, in order', async () => {
     // twemproxy sends every client's requests down one connection per server, interleaved:
     // a reply that went to the wrong request, or out of order, shows up against the model.
