@@ -9,8 +9,9 @@ import type { RespOut } from './resp-out.js';
 import type { ShardStore } from './shard-store.js';
 import { errors } from './string-commands.js';
 
-/** SCAN cursors one shard keeps; past it the oldest is dropped, and a client resuming it
- * starts this shard's keys again (it still sees each key at least once). */
+/** SCAN cursors (and pages served, kept to answer a repeated cursor) one shard keeps; past
+ * it the oldest is dropped, and a client resuming it starts this shard's keys again (it
+ * still sees each key at least once). */
 const scanCursorsMax = 4096;
 /** Keys one SCAN call looks at, whatever COUNT asks: bounded work per call. */
 const scanCountMax = 100_000;
@@ -123,27 +124,30 @@ export function runRandomKey(store: ShardStore, out: RespOut): void {
   out.end();
 }
 
+/** A page a cursor already gave: sent again when the same cursor comes back. */
+interface ServedPage {
+  keys: string[];
+  next: string;
+}
+
 /**
  * One SCAN step on this shard: a cursor is a live iterator of the shard's Map (iterators
  * survive changes to it and visit every key present from their start to their end), kept
- * here under a number the client carries in its cursor.
+ * here under a random number the client carries in its cursor. A cursor names one page: sent
+ * again (a client retrying after a lost reply, or two clients with the same cursor), it gets
+ * the same page and the same next cursor, as in Redis; another client cannot advance it.
  */
 export class ScanCursors {
-  private readonly cursors = new Map<number, Iterator<string>>();
-  private nextId = 1;
+  private readonly cursors = new Map<string, Iterator<string> | ServedPage>();
 
   run(store: ShardStore, args: string[], out: RespOut): void {
     const [cursorText, countText, pattern, type] = args as [string, string, string, string];
+    const kept = cursorText === '0' ? undefined : this.cursors.get(cursorText);
+    if (kept !== undefined && !isIterator(kept)) return writePage(kept, out);
     const count = Math.min(Math.max(Number(countText), 1), scanCountMax);
-    let id = Number(cursorText);
-    let cursor = id === 0 ? undefined : this.cursors.get(id);
-    if (cursor === undefined) {
-      cursor = store.keys();
-      id = this.nextId++;
-    } else {
-      this.cursors.delete(id);
-    }
-    const found: string[] = [];
+    // An unknown cursor (dropped at the bound, or from before a restart) starts again.
+    const cursor = kept ?? store.keys();
+    const keys: string[] = [];
     let done = false;
     const everything = pattern === '' || matchesEverything(pattern);
     const typeMatches = type === '' || type.toLowerCase() === 'string';
@@ -153,25 +157,41 @@ export class ScanCursors {
         done = true;
         break;
       }
-      if (typeMatches && (everything || globMatch(pattern, next.value))) found.push(next.value);
+      if (typeMatches && (everything || globMatch(pattern, next.value))) keys.push(next.value);
     }
-    if (!done) this.keep(id, cursor);
-    out.arrayHeader(2);
-    out.element(done ? '0' : String(id));
-    out.arrayHeader(found.length);
-    for (const key of found) out.element(key);
-    out.end();
+    const page: ServedPage = { keys, next: done ? '0' : randomCursor() };
+    if (!done) this.keep(page.next, cursor);
+    if (cursorText !== '0') this.keep(cursorText, page);
+    writePage(page, out);
   }
 
   clear(): void {
     this.cursors.clear();
   }
 
-  private keep(id: number, cursor: Iterator<string>): void {
+  private keep(id: string, entry: Iterator<string> | ServedPage): void {
+    this.cursors.delete(id);
     if (this.cursors.size >= scanCursorsMax) {
-      const oldest = this.cursors.keys().next().value as number;
+      const oldest = this.cursors.keys().next().value as string;
       this.cursors.delete(oldest);
     }
-    this.cursors.set(id, cursor);
+    this.cursors.set(id, entry);
   }
+}
+
+function isIterator(entry: Iterator<string> | ServedPage): entry is Iterator<string> {
+  return !('keys' in entry && Array.isArray(entry.keys));
+}
+
+function writePage(page: ServedPage, out: RespOut): void {
+  out.arrayHeader(2);
+  out.element(page.next);
+  out.arrayHeader(page.keys.length);
+  for (const key of page.keys) out.element(key);
+  out.end();
+}
+
+/** A cursor nobody can guess: 48 random bits (with the shard number it stays below 2^64). */
+function randomCursor(): string {
+  return String(1 + Math.floor(Math.random() * 2 ** 48));
 }

@@ -183,7 +183,10 @@ export class CommandRunner {
     const run = new AtomicRun(this.shards, unlocked ? 0 : this.takeTxId(), resp3, !unlocked);
     // A keyspace command's exclusive hold is a barrier: once its one step is queued on every
     // shard, later commands come after it there, and the hold can go at once.
-    const releaseAfterSend = exclusive && oneStep && watch === null;
+    // Only for reads: a write (FLUSHALL) keeps it until every shard answered, so a shard
+    // failure is settled before anyone reads again.
+    const releaseAfterSend =
+      exclusive && oneStep && watch === null && calls.every((call) => !call.spec.write);
     let released = unlocked;
     const release = () => {
       if (released) return;
@@ -202,7 +205,13 @@ export class CommandRunner {
       run.finish(() => {
         release();
         if (run.failedShard !== -1) {
-          answer(respErrorBytes(shardFailedError(run.failedShard)));
+          // FLUSHALL records no undo: what other shards flushed stays flushed.
+          const flushes = calls.some((call) => call.spec.code === CommandCode.flush);
+          answer(
+            respErrorBytes(
+              flushes ? flushFailedError(run.failedShard) : shardFailedError(run.failedShard),
+            ),
+          );
           return;
         }
         const replies = plans.map((plan) => plan.reply());
@@ -402,4 +411,8 @@ export function shardFailedError(shard: number): string {
 
 function onOneShard(keys: readonly LockedKey[]): boolean {
   return keys.every((key) => key.shard === (keys[0] as LockedKey).shard);
+}
+
+export function flushFailedError(shard: number): string {
+  return `ERR shard ${shard} failed and was restarted empty; the other shards may have been flushed already, retry FLUSHALL`;
 }

@@ -259,8 +259,19 @@ export class RespSession {
         const text = commandReplyText(words.slice(1), this.resp3);
         return text === null ? respErrorBytes('ERR unknown subcommand') : respBytes(text);
       }
+      case 'select':
+        return selectReply(words[1] as string);
+      // EXEC unwatches anyway; inside MULTI it changes nothing (as in Redis).
+      case 'unwatch':
+        return respOkBytes;
+      case 'client':
+        return this.client_(words);
+      case 'config':
+        return this.config(words);
       default:
-        this.refuse(`ERR Command not allowed inside a transaction`);
+        // HELLO, AUTH, RESET change the connection itself, and INFO asks the shards: neither
+        // fits in a reply made when it is queued.
+        this.refuse(`ERR ${call.spec.name.toUpperCase()} is not allowed inside MULTI in Haus`);
         return null;
     }
   }
@@ -338,17 +349,9 @@ export class RespSession {
       case 'auth':
         replies.push(this.auth(words.slice(1)));
         return 'ran';
-      case 'select': {
-        const index = words[1] as string;
-        if (!/^-?\d+$/.test(index)) {
-          replies.push(respErrorBytes('ERR value is not an integer or out of range'));
-        } else if (Number(index) !== 0) {
-          replies.push(respErrorBytes('ERR DB index is out of range'));
-        } else {
-          replies.push(respOkBytes);
-        }
+      case 'select':
+        replies.push(selectReply(words[1] as string));
         return 'ran';
-      }
       case 'client':
         replies.push(this.client_(words));
         return 'ran';
@@ -582,6 +585,12 @@ export class RespSession {
     if (sub === 'RESETSTAT' && words.length === 2) return respOkBytes;
     return subcommandError('config', words[1] as string, ['GET', 'SET', 'RESETSTAT']);
   }
+}
+
+/** SELECT: Haus has database 0 only (what Redis answers with `databases 1`). */
+function selectReply(index: string): Buffer {
+  if (!/^-?\d+$/.test(index)) return respErrorBytes('ERR value is not an integer or out of range');
+  return Number(index) === 0 ? respOkBytes : respErrorBytes('ERR DB index is out of range');
 }
 
 /** Longest client name, library name or version: CLIENT LIST joins them for every client
