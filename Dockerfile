@@ -33,6 +33,11 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --
 # dist/ holds the server (dist/src/cli.js), the shard workers and the bench tool (dist/bench/).
 COPY --from=build /app/dist ./dist
 # The files stay owned by root: the server can read its code but not change it.
+# /data is where snapshots go (HAUS_SNAPSHOT_FILE=/data/dump.rdb; off unless set): owned by the
+# server's user, and a new named volume mounted there takes that owner, so the unprivileged
+# server can write it. docker-compose.yml mounts one; with `docker run`, add
+# `-v haus-data:/data -e HAUS_SNAPSHOT_FILE=/data/dump.rdb`.
+RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 9888
 # A real round trip, not just an open port: PING must come back as PONG (src/healthcheck.ts). It
@@ -42,6 +47,7 @@ EXPOSE 9888
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "dist/src/healthcheck.js"]
 # Exec form: node is PID 1 and receives docker stop's SIGTERM itself, so the server drains and
-# exits 0 within its grace period (HAUS_SHUTDOWN_GRACE_MS, default 5 s; docker waits 10 s).
+# exits 0 within its grace period (HAUS_SHUTDOWN_GRACE_MS, default 5 s; docker waits 10 s), then
+# writes its last snapshot when HAUS_SNAPSHOT_FILE is set (give a big one `docker stop -t 60`).
 ENTRYPOINT ["node", "dist/src/cli.js"]
 CMD []

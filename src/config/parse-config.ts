@@ -166,9 +166,6 @@ function checkRelations(config: Config): string | null {
   if (config.port < 0 && config.tlsPort < 0) {
     return '--port -1 turns the plain port off: give --tls-port for clients to reach the server.';
   }
-  if (config.snapshotIntervalS > 0 && config.snapshotFile === '') {
-    return '--snapshot-interval-s needs --snapshot-file (where the snapshots are written).';
-  }
   if (config.txBytesMax > config.dataMemoryBytesMax) {
     return (
       `--max-tx-bytes (${formatByteSize(config.txBytesMax)}) must not exceed --max-memory ` +

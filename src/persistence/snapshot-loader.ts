@@ -106,8 +106,9 @@ export async function loadSnapshot(options: LoadOptions): Promise<LoadReport | n
 
 function refusal(path: string, detail: string): SnapshotLoadError {
   return new SnapshotLoadError(
-    `cannot load snapshot file ${path}: ${detail}. Haus did not start and left the file ` +
-      'unchanged: repair or move it (or start without --snapshot-file to start empty)',
+    `cannot load snapshot file ${path}: ${detail.replace(/\.$/, '')}. Haus did not start ` +
+      'and left the file unchanged: repair or move it (or start without --snapshot-file to ' +
+      'start empty)',
   );
 }
 

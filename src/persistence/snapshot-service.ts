@@ -86,7 +86,17 @@ export class SnapshotService {
     config: Config,
     parts: { shards: readonly ShardHandle[]; locks: LockTable; logger: Logger },
   ): SnapshotService | null {
-    if (config.snapshotFile === '') return null;
+    if (config.snapshotFile === '') {
+      // Not an error: docker-compose.yml sets an interval, and SNAPSHOT_FILE= turns snapshots
+      // off without having to clear it too.
+      if (config.snapshotIntervalS > 0) {
+        parts.logger.warn(
+          { snapshotIntervalS: config.snapshotIntervalS },
+          '--snapshot-interval-s is ignored: snapshots are off without --snapshot-file',
+        );
+      }
+      return null;
+    }
     return new SnapshotService({
       path: config.snapshotFile,
       intervalS: config.snapshotIntervalS,

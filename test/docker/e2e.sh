@@ -16,7 +16,8 @@
 #            as a non-root user, runs one shard under `--cpus 1` (the quota, not the host's
 #            CPUs), and on `docker stop` logs "haus stopped" and exits 0 in < 10 s
 #   compose  `SHARDS=3 docker-compose up` with test/docker/compose.ci.yml: healthy, answers over
-#            the published port, logs that 3 shards run and a data limit derived from the 1g
+#            the published port, `docker-compose restart haus` is warm (snapshots in a named
+#            volume), logs that 3 shards run and a data limit derived from the 1g
 #            memory limit; then the bench profile runs the bench tool against it for a second
 #   cluster  the profile `cluster` with a password: the proxy image (docker/twemproxy, Debian's
 #            nutcracker) builds, twemproxy becomes healthy after haus1..3 did, runs as a non-root
@@ -459,6 +460,26 @@ pass "compose service haus healthy, by the image's PING check"
 node test/docker/probe.mjs --host 127.0.0.1 --port "$compose_port" ||
   fail "probe over compose port $compose_port"
 pass "compose service answers exactly over published port $compose_port"
+# Snapshots are on in the compose file (the named volume haus-data at /data, writable by the
+# unprivileged user): SIGTERM writes one and the start loads it, so a restart is warm.
+warm_key="e2e-warm-$$"
+node test/docker/warm-probe.mjs --port "$compose_port" --put "$warm_key" survived ||
+  fail "PUT before the restart"
+docker-compose -p "$compose_project" "${compose_files[@]}" restart haus \
+  >"$work_dir/compose-restart.log" 2>&1 || {
+  cat "$work_dir/compose-restart.log" >&2
+  fail "docker-compose restart haus failed"
+}
+wait_healthy "$haus_id" 60
+node test/docker/warm-probe.mjs --port "$compose_port" --get "$warm_key" survived ||
+  fail "the key written before docker-compose restart is gone: the restart was cold"
+docker logs "$haus_id" 2>&1 | grep -q '"msg":"snapshot loaded"' || {
+  docker logs "$haus_id" >&2
+  fail "no 'snapshot loaded' line after docker-compose restart"
+}
+[[ $(docker exec "$haus_id" stat -c %U /data/dump.rdb) == node ]] ||
+  fail "the snapshot in the volume is not owned by the unprivileged user"
+pass "docker-compose restart is warm: the snapshot in volume haus-data (owned by node) was loaded"
 start_line=$(docker logs "$haus_id" 2>&1 | grep '"msg":"haus listening"' | head -n 1)
 [[ $start_line == *'"shards":3'[,}]* ]] || fail "start-up line does not say 3 shards: $start_line"
 pass "start-up log: shards 3 (SHARDS=3 reached the server)"
