@@ -15,6 +15,9 @@
 #   TWEMPROXY_HASH_TAG       two characters around the part of a key that alone is hashed
 #                            (default {}: {user:7}:name and {user:7}:mail land on one server,
 #                            as in Redis Cluster); empty to hash whole keys
+#   TWEMPROXY_AUTO_EJECT     true (default): a failed server leaves the ring for a while and its
+#                            keys go to the others; false: its keys get errors until it is back
+#                            (no stale reads of old copies when it returns)
 #   TWEMPROXY_FAILURE_LIMIT  failures in a row that eject a server (default 1)
 #   TWEMPROXY_RETRY_MS       how long an ejected server stays out before it is tried again
 #                            (default 2000)
@@ -36,7 +39,7 @@ config=/tmp/nutcracker.yml
     '  redis: true' \
     "  hash: ${TWEMPROXY_HASH:-murmur}" \
     '  distribution: ketama' \
-    '  auto_eject_hosts: true' \
+    "  auto_eject_hosts: ${TWEMPROXY_AUTO_EJECT:-true}" \
     "  server_failure_limit: ${TWEMPROXY_FAILURE_LIMIT:-1}" \
     "  server_retry_timeout: ${TWEMPROXY_RETRY_MS:-2000}" \
     "  timeout: ${TWEMPROXY_TIMEOUT_MS:-2000}" \
