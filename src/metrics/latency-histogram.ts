@@ -5,10 +5,10 @@
  * is scraped (metrics-registry.ts turns it into Prometheus's cumulative buckets then).
  */
 
-/** Upper bounds of the buckets, in seconds (Prometheus's base unit). A reply ready in the turn
- * its command was parsed reads 0 (reply-meter.ts reads the clock once per turn); a shard's
- * answer at P=16 takes tens to hundreds of microseconds; the top bounds catch lock waits and a
- * stalled shard. */
+/** Upper bounds of the buckets, in seconds (Prometheus's base unit). A reply ready in the
+ * event-loop iteration its command was parsed in reads 0 (reply-meter.ts reads the clock once
+ * per iteration); a shard's answer at P=16 takes tens to hundreds of microseconds; the top
+ * bounds catch lock waits and a stalled shard. */
 export const latencyBucketBoundsSeconds: readonly number[] = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
   5,

@@ -126,6 +126,12 @@ export class MetricsRegistry {
       (stats) => stats.volatileKeys,
     );
     this.shardGauge(
+      'haus_shard_data_bytes',
+      'Key and value bytes stored plus an estimated overhead per key, by shard (what ' +
+        '--max-memory eviction measures).',
+      (stats) => stats.dataBytes,
+    );
+    this.shardGauge(
       'haus_shard_heap_used_bytes',
       "Bytes used on the shard thread's V8 heap.",
       (stats) => stats.heapBytes,
@@ -134,6 +140,11 @@ export class MetricsRegistry {
       'haus_expired_keys_total',
       'Keys removed because their time to live ran out, by shard.',
       (stats) => stats.expiredKeys,
+    );
+    this.shardCounter(
+      'haus_evicted_keys_total',
+      'Keys evicted to stay under --max-memory (--eviction-policy), by shard.',
+      (stats) => stats.evictedKeys,
     );
     this.shardCounter(
       'haus_keyspace_hits_total',

@@ -1,16 +1,19 @@
 /**
  * Times each command from its parse to its reply being ready, and counts error replies by
- * kind: the per-command part of /metrics, on the main thread's hot path, so it costs an
- * increment or two per reply and nothing else (SPEC.md section 11: at most 3 % of P=16
- * throughput; bench/run.ts --single -P 16 against a server with and without --metrics-port).
+ * kind: the per-command part of /metrics, on the main thread's hot path, so it costs a few
+ * compares and an increment per reply (SPEC.md section 11: at most 3 % of P=16 throughput;
+ * bench/run.ts --single -P 16 against a server with and without --metrics-port).
  *
- * - The clock is read once per event-loop turn, not per command: the first reading of a turn
- *   is kept until the turn's microtasks run. Every command parsed from one socket read starts
- *   at the same instant, every reply filled from one shard answer is ready at the same
- *   instant; a turn is tens of microseconds, the smallest bucket 50.
- * - Replies are gathered in batches: consecutive replies with the same start (a pipelined
- *   burst answered by one shard batch) are counted as a run and enter the histogram together,
- *   at the end of the turn or when the start changes.
+ * - The clock is read once per event-loop iteration, not per command: the first reading in an
+ *   iteration is kept until the iteration's check phase (setImmediate). Every command parsed
+ *   and every reply filled in one iteration shares that reading, so a latency is measured to
+ *   the iteration: exact when the server is idle, within one iteration's length under load
+ *   (when a client waits that long anyway). One reading per callback instead, expired with
+ *   queueMicrotask, cost three times as much on the main thread: Node wraps each microtask in
+ *   an async resource.
+ * - Replies are gathered in batches: consecutive replies of one protocol whose commands share
+ *   a start form a run, which enters the histogram as one addition at the end of the
+ *   iteration or when the start changes (a pipelined burst answered by one shard batch).
  * - The protocol is read off the reply's first byte (`{` for the line protocol, a RESP type
  *   byte otherwise), and so is an error (`-`, or the line protocol's `"Error"`); only error
  *   replies are read further (error-kinds.ts).
@@ -38,54 +41,56 @@ export class ReplyMeter implements ReplyMeterHook {
   );
   /** Error replies: `errors[protocol * errorKinds.length + kind]`. */
   readonly errors = new Float64Array(meteredProtocols.length * errorKinds.length);
-  /** This turn's clock reading, -1 before the first reading of a turn. */
-  private turnMs = -1;
-  /** The run of replies not yet in a histogram: how many, their commands' start, and their
-   * histogram. */
-  private runCount = 0;
-  private runSinceMs = -1;
-  private runHistogram: LatencyHistogram | null = null;
-  private readonly endTurn = () => {
-    this.flushRun();
-    this.turnMs = -1;
+  /** This iteration's clock reading, -1 before the first reading of an iteration. */
+  private iterationMs = -1;
+  /** By protocol: the run of replies not yet in its histogram, how many and their commands'
+   * start (-1: no run). */
+  private readonly runCounts = new Float64Array(meteredProtocols.length);
+  private readonly runSinceMs = new Float64Array(meteredProtocols.length).fill(-1);
+  private readonly endIteration = () => {
+    for (let protocol = 0; protocol < meteredProtocols.length; protocol++) {
+      this.flushRun(protocol);
+    }
+    this.iterationMs = -1;
   };
 
   now(): number {
-    if (this.turnMs < 0) {
-      this.turnMs = performance.now();
-      queueMicrotask(this.endTurn);
+    if (this.iterationMs < 0) {
+      this.iterationMs = performance.now();
+      setImmediate(this.endIteration);
     }
-    return this.turnMs;
+    return this.iterationMs;
   }
 
   ready(bytes: Uint8Array, start: number, sinceMs: number): void {
     const first = bytes[start];
-    const isLine = first === openBrace;
-    if (first === minus) {
+    let protocol = 1;
+    if (first === openBrace) {
+      protocol = 0;
+      if (bytes[start + lineStatusOffset] === capitalE) {
+        this.countError(0, lineErrorKind(bytes, start));
+      }
+    } else if (first === minus) {
       this.countError(1, respErrorKind(bytes, start));
-    } else if (isLine && bytes[start + lineStatusOffset] === capitalE) {
-      this.countError(0, lineErrorKind(bytes, start));
     }
-    const histogram = this.latency[isLine ? 0 : 1] as LatencyHistogram;
-    if (sinceMs === this.runSinceMs && histogram === this.runHistogram) {
-      this.runCount++;
-      return;
+    if (sinceMs !== this.runSinceMs[protocol]) {
+      this.flushRun(protocol);
+      // Reads the clock if this iteration has not yet, so the run ends with the iteration.
+      this.now();
+      this.runSinceMs[protocol] = sinceMs;
     }
-    this.flushRun();
-    // Reads the clock if this turn has not yet, so the run ends with the turn.
-    this.now();
-    this.runCount = 1;
-    this.runSinceMs = sinceMs;
-    this.runHistogram = histogram;
+    (this.runCounts[protocol] as number)++;
   }
 
-  /** Puts the current run into its histogram (before the turn's clock reading is dropped). */
-  private flushRun(): void {
-    if (this.runCount === 0) return;
-    (this.runHistogram as LatencyHistogram).add(this.turnMs - this.runSinceMs, this.runCount);
-    this.runCount = 0;
-    this.runSinceMs = -1;
-    this.runHistogram = null;
+  /** Puts a protocol's run into its histogram (before the iteration's reading is dropped). */
+  private flushRun(protocol: number): void {
+    const count = this.runCounts[protocol] as number;
+    if (count > 0) {
+      const latencyMs = this.iterationMs - (this.runSinceMs[protocol] as number);
+      (this.latency[protocol] as LatencyHistogram).add(latencyMs, count);
+    }
+    this.runCounts[protocol] = 0;
+    this.runSinceMs[protocol] = -1;
   }
 
   private countError(protocol: number, kind: number): void {

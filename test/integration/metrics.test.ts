@@ -127,14 +127,34 @@ describe('metrics endpoint', () => {
     // Keys a, b, k, k2 across the two shards; the GETs of a and k hit, GET missing missed.
     const perShard = (name: string) =>
       [0, 1].map((shard) => samples.get(`${name}{shard="${shard}"}`));
-    for (const name of ['haus_keys', 'haus_shard_heap_used_bytes', 'haus_keyspace_hits_total']) {
+    const shardMetrics = [
+      'haus_keys',
+      'haus_keys_with_ttl',
+      'haus_shard_data_bytes',
+      'haus_shard_heap_used_bytes',
+      'haus_expired_keys_total',
+      'haus_evicted_keys_total',
+      'haus_keyspace_hits_total',
+      'haus_keyspace_misses_total',
+    ];
+    for (const name of shardMetrics) {
       for (const value of perShard(name)) assert.equal(typeof value, 'number', name);
     }
+    assert.equal(
+      perShard('haus_keyspace_misses_total').reduce<number>((sum, n) => sum + (n ?? 0), 0) -
+        [0, 1].reduce(
+          (sum, shard) => sum + (before.get(`haus_keyspace_misses_total{shard="${shard}"}`) ?? 0),
+          0,
+        ),
+      1,
+      'GET missing missed',
+    );
     assert.equal(
       perShard('haus_keys').reduce<number>((sum, keys) => sum + (keys ?? 0), 0),
       4,
     );
     assert.ok(text.includes('# TYPE haus_expired_keys_total counter'));
+    assert.ok(text.includes('# TYPE haus_command_duration_seconds histogram'));
 
     // One latency observation per reply, in cumulative buckets ending at +Inf.
     for (const [protocol, replies] of [
