@@ -3,13 +3,16 @@
  * redis-benchmark, the tool people already trust for Redis numbers. The same command line
  * (`-t set,get`, 50 connections, random keys) goes to one Haus directly, then through the proxy
  * to one Haus and to three, and, where redis-server is installed, through the proxy to three
- * Redis servers: that last row is the proxy's own ceiling on this machine. The proxy's CPU
- * (twemproxy is one thread) is read from /proc around each run.
+ * Redis servers, to see whether Haus or the proxy path sets the pace. The proxy's CPU time
+ * (twemproxy is one thread) is read from /proc around each run and divided by the requests:
+ * µs per request is its cost whatever share of the cores it got, and 1 s over it is what one
+ * proxy could forward with a core of its own.
  *
  * Everything runs on one host, so the servers, the proxy and redis-benchmark share its cores:
  * three servers cannot be faster than one here. What the table can show is whether the proxy
- * is the bottleneck (it is not while it stays well under one core and the Redis row is faster);
- * the gain of scaling out needs one host per server. Each configuration starts on fresh servers.
+ * is the bottleneck (it is not while its cost per request allows far more than the table's
+ * rates); the gain of scaling out needs one host per server. Each configuration starts on fresh
+ * servers.
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -53,7 +56,7 @@ interface Row {
   configuration: Configuration;
   /** Requests per second by test and pipeline depth, e.g. `SET P=16`. */
   rps: Map<string, number>;
-  /** The proxy's CPU during each pipeline depth's run, as a share of one core. */
+  /** The proxy's CPU time per request (µs) at each pipeline depth. */
   proxyCpu: Map<number, number>;
   keysPerServer: number[];
 }
@@ -111,16 +114,15 @@ async function measure(tool: string, configuration: Configuration, args: BenchAr
       for (let run = 0; run < args.runs; run++) {
         process.stderr.write(`cluster bench: ${configuration.label}, -P ${pipeline} ...\n`);
         const before = proxy === null ? null : sampleCpu(proxy.pid);
-        const started = performance.now();
         const csv = parseRedisBenchmarkCsv(await redisBenchmark(tool, port, pipeline, args));
-        const wallUs = (performance.now() - started) * 1000;
         const after = proxy === null ? null : sampleCpu(proxy.pid);
+        const requests = csv.rows.length * args.redisBenchmarkRequests;
         for (const result of csv.rows) {
           const column = `${result.test} P=${pipeline}`;
           rps.set(column, [...(rps.get(column) ?? []), result.requestsPerSec]);
         }
         if (before !== null && after !== null) {
-          cpu.push((after.processUs - before.processUs) / wallUs);
+          cpu.push((after.processUs - before.processUs) / requests);
         }
       }
       for (const [column, values] of rps) row.rps.set(column, median(values));
@@ -174,13 +176,13 @@ function formatTable(rows: readonly Row[], args: BenchArgs, notes: readonly stri
   const lines = [
     '## Through twemproxy: redis-benchmark requests/s',
     '',
-    `| configuration | ${columns.join(' | ')} | proxy CPU P=1 / P=16 | keys per server |`,
+    `| configuration | ${columns.join(' | ')} | proxy CPU µs/request P=1 / P=16 | keys per server |`,
     `|---|${columns.map(() => '---:').join('|')}|---:|---|`,
   ];
   for (const row of rows) {
     const cpu = PIPELINES.map((p) => {
-      const share = row.proxyCpu.get(p);
-      return share === undefined ? '-' : `${Math.round(share * 100)} %`;
+      const us = row.proxyCpu.get(p);
+      return us === undefined ? '-' : us.toFixed(1);
     }).join(' / ');
     const cells = columns.map((column) => thousands(row.rps.get(column)));
     lines.push(
@@ -195,7 +197,8 @@ function formatTable(rows: readonly Row[], args: BenchArgs, notes: readonly stri
       'twemproxy (nutcracker) with ketama and murmur, one connection per server.',
     `All on one host of ${availableCores()} cores: servers, proxy and client share them, so ` +
       'three servers cannot beat one here. The table shows whether the proxy is the ' +
-      'bottleneck (its CPU, and the Redis row as its ceiling), not what scaling out gains.',
+      'bottleneck, not what scaling out gains: at X µs of proxy CPU per request, one proxy ' +
+      'with a core of its own forwards about 1,000,000 / X requests per second.',
     ...notes.map((note) => `Note: ${note}`),
     '',
   );
