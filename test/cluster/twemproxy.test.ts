@@ -86,6 +86,12 @@ async function untilAnswered(
   return { replies, failedRounds };
 }
 
+/** Each server's INFO total_commands_processed, asked directly. */
+async function commandCounts(servers: readonly RespClient[]): Promise<number[]> {
+  const texts = await Promise.all(servers.map((c) => c.call('INFO', 'stats')));
+  return texts.map((text) => Number(/total_commands_processed:(\d+)/.exec(String(text))?.[1]));
+}
+
 describe('three Haus servers behind twemproxy (nutcracker)', { skip }, () => {
   let servers: RunningServer[] = [];
   let proxy: RunningNutcracker | null = null;
@@ -202,7 +208,12 @@ describe('three Haus servers behind twemproxy (nutcracker)', { skip }, () => {
     // So an MSET of them is one MSET on one server, atomic there, and a multi-key EXISTS
     // (which twemproxy 0.5.0 sends whole to its first key's server) counts them all.
     const tagged = ['name', 'mail', 'plan', 'seen', 'cart', 'city'].map((f) => `{user:42}:${f}`);
+    const commandsBefore = await commandCounts(direct);
     assert.deepEqual(await client.call('MSET', ...tagged.flatMap((key) => [key, key])), OK);
+    const commandsAfter = await commandCounts(direct);
+    // Each count includes the INFO that read it.
+    const mset = commandsAfter.map((count, i) => count - (commandsBefore[i] as number) - 1);
+    assert.deepEqual([...mset].sort(), [0, 0, 1], `one MSET on one server: ${mset.join(', ')}`);
     const held = await Promise.all(direct.map((c) => c.call('EXISTS', ...tagged)));
     assert.deepEqual([...held].sort(), [0, 0, tagged.length], `per server: ${held.join(', ')}`);
     assert.equal(await client.call('EXISTS', ...tagged), tagged.length);
