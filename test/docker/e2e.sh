@@ -547,7 +547,7 @@ for service in haus1 haus2 haus3; do
 done
 pass "the keys landed on every server (DBSIZE: ${counts[*]})"
 down_started=$SECONDS
-"${cluster[@]}" down --timeout 10 >"$work_dir/cluster-down.log" 2>&1 || {
+"${cluster[@]}" down --volumes --timeout 10 >"$work_dir/cluster-down.log" 2>&1 || {
   cat "$work_dir/cluster-down.log" >&2
   fail "docker-compose --profile cluster down failed"
 }
