@@ -16,9 +16,9 @@ export interface BenchArgs {
   /**
    * Suite to run: quick (default), full, single (one configuration from the flags), or
    * redis-benchmark (only the redis-benchmark side by side, which full also runs), or cluster
-   * (redis-benchmark through twemproxy: bench/cluster/).
+   * (redis-benchmark through twemproxy: bench/cluster/), or snapshot (bench/snapshot/).
    */
-  suite: 'quick' | 'full' | 'single' | 'redis-benchmark' | 'cluster';
+  suite: 'quick' | 'full' | 'single' | 'redis-benchmark' | 'cluster' | 'snapshot';
   /** The server kinds the load generator drives, in report order. */
   servers: readonly ServerKind[];
   /** An already running server to drive instead of starting one (single suite only). */
@@ -56,6 +56,7 @@ const OPTIONS = {
   single: { type: 'boolean' },
   'redis-benchmark': { type: 'boolean' },
   cluster: { type: 'boolean' },
+  snapshot: { type: 'boolean' },
   'redis-benchmark-requests': { type: 'string' },
   server: { type: 'string' },
   connect: { type: 'string' },
@@ -101,6 +102,8 @@ Suites
                          connections, against Haus (RESP) and Redis in turn (< 1 min)
   --cluster              redis-benchmark -t set,get through twemproxy (nutcracker) to 1 and
                          3 Haus servers, beside Haus direct and 3 Redis (< 1 min)
+  --snapshot             snapshots of 1M keys against Redis's BGSAVE: time, memory, load,
+                         and -P 16 throughput while snapshots run (~2 min)
   --redis-benchmark-requests N
                          redis-benchmark -n for each of those runs (default ${REDIS_BENCHMARK_REQUESTS})
   --runs N               run each configuration N times, report the median (default 1;
@@ -187,6 +190,7 @@ function parseSuite(values: {
   full?: boolean;
   'redis-benchmark'?: boolean;
   cluster?: boolean;
+  snapshot?: boolean;
 }): BenchArgs['suite'] {
   if (values.single === true) {
     if (values.full === true || values['redis-benchmark'] === true) {
@@ -196,6 +200,7 @@ function parseSuite(values: {
   }
   if (values.full === true) return 'full';
   if (values.cluster === true) return 'cluster';
+  if (values.snapshot === true) return 'snapshot';
   return values['redis-benchmark'] === true ? 'redis-benchmark' : 'quick';
 }
 

@@ -12,6 +12,7 @@ import { formatRedisBenchmark } from './redis-benchmark-table.js';
 import { formatReport } from './report-table.js';
 import { describeMachine, writeResults } from './results-file.js';
 import { fullScenarios, quickScenarios, singleScenario } from './scenarios.js';
+import { runSnapshotBench } from './snapshot/snapshot-bench.js';
 import { runAgainst, runSuite, type SuiteOutcome } from './suite-runner.js';
 import { checkTargets, type TargetCheck } from './targets.js';
 
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (args.suite === 'cluster') return runClusterBench(args);
+  if (args.suite === 'snapshot') return runSnapshotBench(args);
   const machine = describeMachine();
   process.stderr.write(
     `bench: ${args.suite} suite, ${args.runs} run(s) each, ` +

@@ -146,6 +146,11 @@ export class CommandExecutor {
       case CommandCode.restoreValue:
         store.set(key, args[1] as string, Number(args[2]));
         return out.ok();
+      case CommandCode.restoreMany:
+        for (let i = 0; i + 2 < args.length; i += 3) {
+          store.set(args[i] as string, args[i + 1] as string, Number(args[i + 2]));
+        }
+        return out.ok();
       case CommandCode.keys:
         return runKeys(store, key, out);
       case CommandCode.scan:

@@ -66,6 +66,9 @@ export const CommandCode = {
   /** [] -> integers: keys, keys with expiry, expired, hits, misses, largest reply bound,
    * heap bytes used. */
   stats: 73,
+  /** [key, value, expiry ms (0: none)] repeated -> +OK: a snapshot's keys for this shard, as
+   * it loads at start (src/persistence/snapshot-loader.ts); one reply for many keys. */
+  restoreMany: 80,
 } as const;
 export type CommandCode = (typeof CommandCode)[keyof typeof CommandCode];
 
