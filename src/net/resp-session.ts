@@ -6,6 +6,7 @@
  * queued, the keys it WATCHes.
  */
 
+import { basename, dirname, resolve } from 'node:path';
 import { type CommandCall, callBytes, ownedCall } from '../commands/command-call.js';
 import { arityOk, type CommandSpec, commandTable, notQueued } from '../commands/command-table.js';
 import { globMatch } from '../commands/glob.js';
@@ -674,7 +675,15 @@ function configGetReply(config: Config, patterns: string[], resp3: boolean): Buf
     ['timeout', String(Math.floor(config.idleTimeoutMs / 1000))],
     ['databases', '1'],
     ['proto-max-bulk-len', String(config.lineBytesMax)],
-    ['save', ''],
+    // Redis's `save <seconds> <changes>`: a snapshot every interval when something changed.
+    [
+      'save',
+      config.snapshotFile !== '' && config.snapshotIntervalS > 0
+        ? `${config.snapshotIntervalS} 1`
+        : '',
+    ],
+    ['dir', config.snapshotFile === '' ? process.cwd() : dirname(resolve(config.snapshotFile))],
+    ['dbfilename', config.snapshotFile === '' ? '' : basename(config.snapshotFile)],
     ['appendonly', 'no'],
   ];
   const matched = settings.filter(([name]) =>

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allBytes } from '../rdb/rdb-files.js';
@@ -126,6 +126,9 @@ test('SAVE, BGSAVE, LASTSAVE and INFO answer as Redis does', async () => {
   assert.equal(await infoField(redis, 'rdb_bgsave_in_progress'), '0');
   assert.equal(await infoField(redis, 'rdb_saves'), '3');
   await assert.rejects(redis.call('BGSAVE', 'NOW'), /syntax error/);
+  // Where tools look for the file.
+  assert.deepEqual(await redis.config('GET', 'dbfilename'), ['dbfilename', 'dump.rdb']);
+  assert.deepEqual(await redis.config('GET', 'dir'), ['dir', dirname(file)]);
   assert.equal(await haus.stop(), 0);
 });
 
