@@ -2,8 +2,8 @@
  * A snapshot never costs the previous one (SPEC.md section 9): a file that cannot be loaded
  * stops the start and is left byte for byte as it was; a server killed in the middle of a
  * snapshot leaves the previous file whole and loadable; a snapshot that cannot be written (a
- * directory the server may not write) is an error to SAVE and in the log, the server keeps
- * serving, and the previous file stays.
+ * directory the server may not write, a shard failing under it) is an error to SAVE and in
+ * the log, the server keeps serving, and the previous file stays.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -131,4 +131,35 @@ test('SAVE into a directory the server cannot write gives a clear error; serving
   // The last snapshot fails too: the exit code says so.
   assert.equal(await haus.stop(), 1);
   assert.ok(readFileSync(file).equals(previous));
+});
+
+test('a shard that fails during a snapshot fails that snapshot only; the file stays', async () => {
+  const file = join(temporaryDirectory(), 'dump.rdb');
+  const haus = await startHaus(file, { shards: 2, args: ['--enable-debug-commands'] });
+  const value = 'y'.repeat(200);
+  for (let start = 0; start < 100_000; start += 1000) {
+    const pairs: string[] = [];
+    for (let i = start; i < start + 1000; i++) pairs.push(`key:${i}`, value);
+    await haus.redis.mset(pairs);
+  }
+  assert.equal(await haus.redis.save(), 'OK');
+  const previous = readFileSync(file);
+  await haus.redis.set('one more', 'write');
+  const failing = haus.redis.save();
+  const temporary = `${file}.tmp`;
+  // The header is written once every shard has begun: then shard 0 dies in its part.
+  const deadline = Date.now() + 10_000;
+  while (!(existsSync(temporary) && statSync(temporary).size > 0)) {
+    assert.ok(Date.now() < deadline, 'the snapshot never started writing');
+    await sleep(1);
+  }
+  const client = await Client.connect(haus.server.port);
+  await client.call('DEBUG CRASH-SHARD 0');
+  client.close();
+  await assert.rejects(failing, /snapshot not written: shard 0 failed during the snapshot/);
+  assert.ok(readFileSync(file).equals(previous), 'the previous snapshot stays');
+  assert.equal(existsSync(temporary), false);
+  // The next one works, with what the shards hold now (shard 0 restarted empty).
+  assert.equal(await haus.redis.save(), 'OK');
+  assert.equal(await haus.stop(), 0);
 });
