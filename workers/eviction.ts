@@ -44,9 +44,15 @@ const scores: Partial<Record<EvictionPolicy, Score>> = {
 export class Evictor {
   private readonly onlyVolatile: boolean;
   private readonly score: Score | undefined;
-  /** Candidates, best (highest score) last; empty entries are ''. */
-  private readonly poolKeys: string[] = [];
-  private readonly poolScores: number[] = [];
+  /** Whether a score needs the key (LFU) or only the slot. */
+  private readonly scoreNeedsKey: boolean;
+  /** The candidates, in ascending score order (the best last), with the slot each had when
+   * sampled: slots move when keys are removed, so a candidate's slot is checked against its
+   * key before use. Typed arrays and a count: this runs once per evicted key. */
+  private readonly poolKeys: string[] = new Array<string>(poolSize).fill('');
+  private readonly poolSlots = new Int32Array(poolSize);
+  private readonly poolScores = new Float64Array(poolSize);
+  private poolCount = 0;
   /** Where the scan for keys with an expiry goes on from (volatile-*). */
   private volatileCursor = 0;
   private pinned: Set<string> | null = null;
@@ -59,6 +65,7 @@ export class Evictor {
   ) {
     this.onlyVolatile = policy.startsWith('volatile-');
     this.score = scores[policy];
+    this.scoreNeedsKey = policy.endsWith('-lfu');
   }
 
   /**
@@ -82,42 +89,42 @@ export class Evictor {
     return freed + this.freedByExpiry;
   }
 
-  /** Forgets the candidates (FLUSHALL: their slots are gone). */
-  clear(): void {
-    this.poolKeys.length = 0;
-    this.poolScores.length = 0;
-    this.volatileCursor = 0;
-  }
-
   /** The slot of the key to evict next, or -1 when there is none the policy may take. */
   private nextVictim(): number {
     if (this.score === undefined) return this.randomVictim();
+    const store = this.store;
     for (let round = 0; round < samplingRoundsMax; round++) {
       this.sample();
-      while (this.poolKeys.length > 0) {
-        const key = this.poolKeys.pop() as string;
-        const stored = this.poolScores.pop() as number;
-        const slot = this.store.slotOf(key);
+      while (this.poolCount > 0) {
+        const at = --this.poolCount;
+        const key = this.poolKeys[at] as string;
+        const stored = this.poolScores[at] as number;
+        this.poolKeys[at] = '';
+        let slot = this.poolSlots[at] as number;
+        if (slot >= store.size || store.keyAt(slot) !== key) slot = store.slotOf(key);
         if (slot < 0 || this.isPinned(key) || !this.eligible(slot)) continue;
         // Used since it was sampled: back in the pool at its new score, unless still the best.
-        const current = this.score(this.store, slot, key);
-        const next = this.poolScores[this.poolScores.length - 1];
-        if (current < stored && next !== undefined && current < next) {
-          this.offer(key, current);
+        const current = this.score(store, slot, key);
+        if (
+          current < stored &&
+          this.poolCount > 0 &&
+          current < (this.poolScores[at - 1] as number)
+        ) {
+          this.offer(slot, key, current);
           continue;
         }
         return slot;
       }
-      if (this.store.size === 0 || (this.onlyVolatile && this.store.volatileSize === 0)) break;
+      if (store.size === 0 || (this.onlyVolatile && store.volatileSize === 0)) break;
     }
     return -1;
   }
 
-  /** Adds `samplesPerEviction` keys to the pool (every key when there are fewer). */
+  /** Offers `samplesPerEviction` keys to the pool (every key when there are fewer). */
   private sample(): void {
     const store = this.store;
     const score = this.score as Score;
-    const now = store.now();
+    const now = store.volatileSize > 0 ? store.now() : 0;
     const candidates = this.onlyVolatile ? store.volatileSize : store.size;
     const count = Math.min(samplesPerEviction, candidates);
     // A small store is sampled whole, in slot order, so every key is considered.
@@ -129,38 +136,71 @@ export class Evictor {
           ? count - 1 - i
           : Math.floor(Math.random() * store.size);
       if (slot < 0 || slot >= store.size) return;
-      const at = store.expireAtOfSlot(slot);
-      if (at !== 0 && at <= now) {
-        // Expired: removed now, as active expiry would, and no longer a candidate (slots
-        // from the last down, so the key moved into this slot was looked at already).
-        this.freedByExpiry += store.entryBytesOfSlot(slot);
-        store.expireSlot(slot);
-        continue;
+      if (now > 0) {
+        const at = store.expireAtOfSlot(slot);
+        if (at !== 0 && at <= now) {
+          // Expired: removed now, as active expiry would, and no longer a candidate (slots
+          // from the last down, so the key moved into this slot was looked at already).
+          this.freedByExpiry += store.entryBytesOfSlot(slot);
+          store.expireSlot(slot);
+          continue;
+        }
       }
-      const key = store.keyAt(slot);
+      let key = '';
+      if (this.scoreNeedsKey) key = store.keyAt(slot);
+      const value = score(store, slot, key);
+      // Most samples are no better than the pool's worst: they cost no look at their key.
+      if (this.poolCount === poolSize && value <= (this.poolScores[0] as number)) continue;
+      if (!this.scoreNeedsKey) key = store.keyAt(slot);
       if (this.isPinned(key)) continue;
-      this.offer(key, score(store, slot, key));
+      this.offer(slot, key, value);
     }
   }
 
-  /** Puts `key` in the pool in score order, dropping the worst candidate when it is full. */
-  private offer(key: string, score: number): void {
+  /** Puts the key in the pool in score order, dropping the worst candidate when it is full. */
+  private offer(slot: number, key: string, score: number): void {
     const keys = this.poolKeys;
-    const scoresInPool = this.poolScores;
-    const existing = keys.indexOf(key);
-    if (existing >= 0) {
-      keys.splice(existing, 1);
-      scoresInPool.splice(existing, 1);
+    const slots = this.poolSlots;
+    const values = this.poolScores;
+    let count = this.poolCount;
+    for (let i = 0; i < count; i++) {
+      if (keys[i] !== key) continue;
+      // Already a candidate: taken out, to go back in at its new score.
+      for (let j = i; j < count - 1; j++) {
+        keys[j] = keys[j + 1] as string;
+        slots[j] = slots[j + 1] as number;
+        values[j] = values[j + 1] as number;
+      }
+      count--;
+      break;
     }
-    if (keys.length >= poolSize) {
-      if (score <= (scoresInPool[0] as number)) return;
-      keys.shift();
-      scoresInPool.shift();
+    let at = count;
+    if (count === poolSize) {
+      if (score <= (values[0] as number)) {
+        this.poolCount = count;
+        return;
+      }
+      // The worst goes: shift the lower ones down while finding the place.
+      at = 0;
+      while (at < poolSize - 1 && (values[at + 1] as number) < score) {
+        keys[at] = keys[at + 1] as string;
+        slots[at] = slots[at + 1] as number;
+        values[at] = values[at + 1] as number;
+        at++;
+      }
+    } else {
+      while (at > 0 && (values[at - 1] as number) > score) {
+        keys[at] = keys[at - 1] as string;
+        slots[at] = slots[at - 1] as number;
+        values[at] = values[at - 1] as number;
+        at--;
+      }
+      count++;
     }
-    let at = keys.length;
-    while (at > 0 && (scoresInPool[at - 1] as number) > score) at--;
-    keys.splice(at, 0, key);
-    scoresInPool.splice(at, 0, score);
+    keys[at] = key;
+    slots[at] = slot;
+    values[at] = score;
+    this.poolCount = count;
   }
 
   /** allkeys-random and volatile-random. */

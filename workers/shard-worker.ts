@@ -79,11 +79,12 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
- * Data this shard freed (evicted, expired) that V8 has not collected yet. An idle or lightly
- * loaded shard allocates too little for V8 to collect on its own for many seconds (measured:
- * ~12 s, memory-guard.ts), so the memory of a cache that shrank by itself would stay resident:
- * once freed data passes a quarter of what is left (and 4 MiB), the shard collects, at most
- * once a second.
+ * Data active expiry freed that V8 has not collected yet. An idle or lightly loaded shard
+ * allocates too little for V8 to collect on its own for many seconds (measured: ~12 s,
+ * memory-guard.ts), so the memory of a cache that shrank by itself would stay resident: once
+ * freed data passes a quarter of what is left (and 4 MiB), the shard collects, at most once a
+ * second. (Eviction needs no such help: it happens under writes, which make V8 collect, and
+ * over the limit memory-guard.ts has every thread collect.)
  */
 const garbage = {
   freedBytes: 0,
@@ -124,8 +125,6 @@ export default function attach(request: ShardAttachRequest): 'attached' {
     } else {
       port.postMessage([seq, ownReplies] satisfies ReplyNotice, [ownReplies]);
     }
-    // After the answer went: the main thread is not kept waiting for the collection.
-    garbage.collectIfDue();
   });
   return 'attached';
 }
@@ -136,7 +135,7 @@ function runBatch(requestSlot: BatchSlot, replySlot: BatchSlot): ArrayBuffer | n
   const { ops, opCount, bytes, evictBytes } = readRequest(requestSlot);
   store.tick();
   // Before the batch's writes: they then fit without anything being refused.
-  if (evictBytes > 0) garbage.add(evictor.evict(evictBytes, performance.now() + evictStepMsMax));
+  if (evictBytes > 0) evictor.evict(evictBytes, performance.now() + evictStepMsMax);
   replies.begin(replySlot, opCount);
   let row = 0;
   while (row < opCount) {

@@ -13,9 +13,13 @@
  *
  * The budget follows the process's resident memory (memory-guard.ts samples it): the overhead
  * per key, V8's garbage not yet collected, young generations and buffers are only known from
- * RSS. Over --max-memory the budget shrinks by what RSS is over; with room to spare while the
- * budget binds, it grows back slowly (additive increase, multiplicative-ish decrease), so RSS
- * settles just under the limit.
+ * RSS. With room to spare while the budget binds, it grows by a small step; over --max-memory it
+ * stops at the data held then; well over it (10 %), it shrinks by a tenth. Holding rather than
+ * shrinking at the limit matters: V8 rarely gives a heap's freed pages back (they are
+ * fragmented, and new writes reuse them), so RSS hardly falls when data is evicted, and a
+ * budget cut for as long as RSS stays over the limit emptied a 512 MiB cache down to 8 MiB of
+ * data while RSS stayed at ~500 MiB. Held, the data stays put, new writes fill the room evicted
+ * keys leave, and RSS stays flat.
  *
  * Everything here runs on the main thread, a few additions per batch.
  */
@@ -31,6 +35,10 @@ const evictionSlackShare = 0.01;
 const budgetShareMin = 1 / 64;
 /** How often the budget may move: RSS answers an eviction only after V8 has collected. */
 const adjustIntervalMs = 250;
+/** Over this share of the limit the budget shrinks (a tenth per adjustment); between the limit
+ * and this it holds. */
+const shrinkAboveShare = 1.1;
+const shrinkFactor = 0.9;
 /** While RSS is under this share of the limit and the budget binds, the budget grows. */
 const growBelowShare = 0.85;
 /** The budget grows by at most this share of the limit per adjustment (8 % a second). */
@@ -112,9 +120,9 @@ export class EvictionBudget implements ShardMeter {
   }
 
   /**
-   * Moves the budget after an RSS sample: down by what RSS is over `limitBytes` (the data
-   * that must go for it to come back, taking a byte of data for a byte of RSS), up by a small
-   * step while RSS has room and the budget is what holds the data back.
+   * Moves the budget after an RSS sample: up by a small step while RSS has room and the budget
+   * is what holds the data back; over `limitBytes`, no higher than the data held now; well
+   * over it, a tenth lower.
    */
   adjust(rssBytes: number, limitBytes: number, nowMs: number): void {
     if (nowMs - this.lastAdjustMs < adjustIntervalMs) return;
@@ -122,8 +130,11 @@ export class EvictionBudget implements ShardMeter {
     const data = this.dataBytes;
     if (rssBytes > limitBytes) {
       this.lastAdjustMs = nowMs;
-      const over = rssBytes - limitBytes;
-      this.budgetBytes = Math.max(floor, Math.min(this.budgetBytes, data) - over);
+      // Not below the data held (a little over it: evictions leave it just under the budget,
+      // and a budget cut to it each time would ratchet down).
+      const held = Math.min(this.budgetBytes, data * (1 + 2 * evictionSlackShare));
+      const shrink = rssBytes > limitBytes * shrinkAboveShare;
+      this.budgetBytes = Math.max(floor, shrink ? held * shrinkFactor : held);
       this.plan(-1);
     } else if (rssBytes < limitBytes * growBelowShare && data >= this.budgetBytes * 0.95) {
       this.lastAdjustMs = nowMs;

@@ -34,6 +34,16 @@ const estimatedBytesPerEntry = 128;
 const sampleIntervalMs = 50;
 /** A full collection of every heap costs milliseconds of pause: at most one per second. */
 const reclaimIntervalMs = 1_000;
+/**
+ * Under this --max-memory, V8's young generations keep the size they start with (semi-space
+ * growth factor 1, for every thread). Under a write load they grow to 32 MiB on the main thread
+ * and 16 MiB a shard, which a small limit cannot spare: 1 GiB of 1 KiB writes from 20 clients
+ * into a 128 MiB limit peaked at 196-214 MiB of RSS with them growing, 144-149 without
+ * (test/eviction/memory-bound.test.ts). Above it the memory is worth the throughput: with small
+ * young generations everything a shard writes reaches its old generation, and a cache of a few
+ * hundred MiB collected it so often that writes went 3 times slower (512 MiB limit).
+ */
+const smallLimitBytes = 256 * 1024 * 1024;
 
 // The main thread's own garbage (socket chunks, batches) counts in RSS too. The flag only
 // installs `gc` in contexts made after it is set, hence the new context.
@@ -65,6 +75,7 @@ export class MemoryGuard {
     this.onFull = options.onFull;
     this.policy = options.policy;
     this.budget = null;
+    if (this.limitBytes < smallLimitBytes) setFlagsFromString('--semi-space-growth-factor=1');
     if (options.policy !== 'noeviction') {
       // What the process holds besides data is unknown until it runs: start at half the room
       // left now, and let RSS move it (eviction-budget.ts).
