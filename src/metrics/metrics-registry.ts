@@ -87,14 +87,14 @@ export class MetricsRegistry {
       ),
     );
     registry.registerMetric(latencyMetric(replies));
-    this.gauge('haus_connections', 'Clients connected now.', [], (s) => [
+    this.gauge('haus_connected_clients', 'Clients connected now.', [], (s) => [
       [{}, s.facts.connectedClients],
     ]);
     this.counter('haus_connections_received_total', 'Connections accepted, ever.', [], (s) => [
       [{}, s.facts.connectionsReceived],
     ]);
     this.counter(
-      'haus_connections_rejected_total',
+      'haus_rejected_connections_total',
       'Connections refused at --max-clients.',
       [],
       (s) => [[{}, s.facts.rejectedConnections]],

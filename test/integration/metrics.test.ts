@@ -122,7 +122,7 @@ describe('metrics endpoint', () => {
     assert.equal(delta(samples, 'haus_commit_conflicts_total{protocol="resp"}'), 1);
 
     assert.equal(delta(samples, 'haus_connections_received_total'), 4);
-    assert.equal(samples.get('haus_connections'), 4);
+    assert.equal(samples.get('haus_connected_clients'), 4);
 
     // Keys a, b, k, k2 across the two shards; the GETs of a and k hit, GET missing missed.
     const perShard = (name: string) =>
@@ -205,7 +205,7 @@ describe('metrics endpoint', () => {
   });
 });
 
-describe('metrics endpoint with a stuck shard', () => {
+describe('metrics endpoint, each test on its own server', () => {
   test('/healthz answers 503 when a shard does not answer within a second', async () => {
     const server = await startServer([
       '--metrics-port',
@@ -224,11 +224,37 @@ describe('metrics endpoint with a stuck shard', () => {
       assert.match(health.text, /shards did not answer within 1000 ms/);
       // The rest of the figures are still served, without the per-shard ones.
       const { samples } = await scrape(metricsPort);
-      assert.equal(samples.get('haus_connections'), 1);
+      assert.equal(samples.get('haus_connected_clients'), 1);
       assert.equal(samples.has('haus_keys{shard="0"}'), false);
       await client.readLines(1);
       assert.equal((await get(metricsPort, '/healthz')).status, 200);
       client.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('connections refused at --max-clients are counted', async () => {
+    const server = await startServer([
+      '--metrics-port',
+      '0',
+      '--shards',
+      '1',
+      '--max-clients',
+      '1',
+    ]);
+    try {
+      const metricsPort = metricsPortOf(server);
+      const first = await Client.connect(server.port);
+      assert.equal((await first.call('PING')).result, 'PONG');
+      const refused = await Client.connect(server.port);
+      assert.match((await refused.readLines(1))[0] ?? '', /too many clients/);
+      await refused.whenClosed;
+      const { samples } = await scrape(metricsPort);
+      assert.equal(samples.get('haus_connections_received_total'), 2);
+      assert.equal(samples.get('haus_rejected_connections_total'), 1);
+      assert.equal(samples.get('haus_connected_clients'), 1);
+      first.close();
     } finally {
       await server.stop();
     }
