@@ -80,7 +80,8 @@ export class Evictor {
     let freed = 0;
     for (let evictions = 1; freed + this.freedByExpiry < bytes; evictions++) {
       const slot = this.nextVictim();
-      if (slot < 0) break;
+      // Sampling may have freed enough by removing expired keys.
+      if (slot < 0 || freed + this.freedByExpiry >= bytes) break;
       freed += this.store.entryBytesOfSlot(slot);
       this.store.evictSlot(slot);
       if (evictions % evictionsPerClockCheck === 0 && performance.now() >= deadline) break;

@@ -35,13 +35,15 @@ const sampleIntervalMs = 50;
 /** A full collection of every heap costs milliseconds of pause: at most one per second. */
 const reclaimIntervalMs = 1_000;
 /**
- * Under this --max-memory, V8's young generations keep the size they start with (semi-space
- * growth factor 1, for every thread). Under a write load they grow to 32 MiB on the main thread
- * and 16 MiB a shard, which a small limit cannot spare: 1 GiB of 1 KiB writes from 20 clients
- * into a 128 MiB limit peaked at 196-214 MiB of RSS with them growing, 144-149 without
- * (test/eviction/memory-bound.test.ts). Above it the memory is worth the throughput: with small
- * young generations everything a shard writes reaches its old generation, and a cache of a few
- * hundred MiB collected it so often that writes went 3 times slower (512 MiB limit).
+ * Under this --max-memory, V8 favours memory over speed in every thread: young generations
+ * keep the size they start with (semi-space growth factor 1; under a write load they grow to
+ * 32 MiB on the main thread and 16 MiB a shard), and --optimize-for-size (smaller heap growth
+ * steps, among others). A small limit cannot spare that memory: 1 GiB of 1 KiB writes from 20
+ * clients into a 128 MiB limit peaked at 196-214 MiB of RSS with V8's defaults, 153-164 with
+ * the growth factor alone, 148-151 with both (median 133-135; test/eviction/
+ * memory-bound.test.ts). Above it the speed is worth the memory: with small young generations
+ * everything a shard writes reaches its old generation, and a cache of a few hundred MiB was
+ * collected so often that writes went 3 times slower (512 MiB limit).
  */
 const smallLimitBytes = 256 * 1024 * 1024;
 
@@ -75,7 +77,10 @@ export class MemoryGuard {
     this.onFull = options.onFull;
     this.policy = options.policy;
     this.budget = null;
-    if (this.limitBytes < smallLimitBytes) setFlagsFromString('--semi-space-growth-factor=1');
+    if (this.limitBytes < smallLimitBytes) {
+      setFlagsFromString('--semi-space-growth-factor=1');
+      setFlagsFromString('--optimize-for-size');
+    }
     if (options.policy !== 'noeviction') {
       // What the process holds besides data is unknown until it runs: start at half the room
       // left now, and let RSS move it (eviction-budget.ts).
