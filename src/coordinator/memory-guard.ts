@@ -50,7 +50,9 @@ const smallLimitBytes = 256 * 1024 * 1024;
 // The main thread's own garbage (socket chunks, batches) counts in RSS too. The flag only
 // installs `gc` in contexts made after it is set, hence the new context.
 setFlagsFromString('--expose-gc');
-const collectMainGarbage = runInNewContext('gc') as () => void;
+const gc = runInNewContext('gc') as (options: object) => void;
+/** The last-resort flavour gives freed pages back at once (workers/shard-worker.ts). */
+const collectMainGarbage = () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 
 export interface MemoryGuardOptions {
   limitBytes: number;
