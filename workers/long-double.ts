@@ -70,7 +70,7 @@ function parseHex(match: RegExpExecArray): LongDouble | null {
       ? round(sign === '-', digits << BigInt(exponent), 1n)
       : round(sign === '-', digits, 1n << BigInt(-exponent));
   if (value.exponent + Number(mantissaBits) < valueExponentMin) return null;
-  return isFinite(value) ? value : null;
+  return inRange(value) ? value : null;
 }
 
 /** strtold of the whole text (no spaces, no hex, no nan): a long double, 'infinite' for
@@ -92,10 +92,10 @@ export function parseLongDouble(text: string): LongDouble | 'infinite' | null {
       ? round(sign === '-', digits * 10n ** BigInt(exponent), 1n)
       : round(sign === '-', digits, 10n ** BigInt(-exponent));
   if (value.exponent + Number(mantissaBits) < valueExponentMin) return null;
-  return isFinite(value) ? value : null;
+  return inRange(value) ? value : null;
 }
 
-function isFinite(value: LongDouble): boolean {
+function inRange(value: LongDouble): boolean {
   if (value.mantissa === 0n) return true;
   return value.exponent + Number(mantissaBits) <= valueExponentMax;
 }
@@ -115,7 +115,7 @@ export function addLongDoubles(a: LongDouble, b: LongDouble): LongDouble | null 
   if (value.mantissa !== 0n && value.exponent + Number(mantissaBits) < valueExponentMin) {
     return { negative, mantissa: 0n, exponent: 0 };
   }
-  return isFinite(value) ? value : null;
+  return inRange(value) ? value : null;
 }
 
 /** `%.17Lf` (the exact value rounded to 17 decimals, half to even), trailing zeros and a

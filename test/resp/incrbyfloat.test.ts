@@ -48,7 +48,19 @@ describe('INCRBYFLOAT: Haus replies as Redis does', {
     await compare('f1', '10.50', ['0.1', '-5', '5.0e3', '2.0e2']);
     await compare('f2', '0.1', ['0.2', '0.3', '-0.6']);
     await compare('f3', null, ['1234.5', '0.1', '1e17', '-1e17', '3.0000000000000000001']);
-    await compare('f4', '5', ['abc', '1e5000', 'inf', ' 1', '1 ', '0x10', '0x1.8p3', '.5', '5.', '-0', '1e-5000']);
+    await compare('f4', '5', [
+      'abc',
+      '1e5000',
+      'inf',
+      ' 1',
+      '1 ',
+      '0x10',
+      '0x1.8p3',
+      '.5',
+      '5.',
+      '-0',
+      '1e-5000',
+    ]);
     await compare('f5', 'not a number', ['1']);
     await compare('f6', '1e308', ['1e308', '-3e308']);
   });
