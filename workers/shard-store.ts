@@ -350,20 +350,20 @@ export class ShardStore {
   /**
    * Active expiry: scans the slots from where the last call stopped, a step of up to
    * `expirySampleKeys` keys with an expiry at a time, removing the expired ones; goes on while
-   * more than a tenth of a step had expired and `deadline` (performance.now()) is not reached.
-   * Returns the keys removed.
+   * more than a tenth of a step had expired (or a step met no key with an expiry: they may be
+   * few among many without), for at most one sweep of every slot, until `deadline`
+   * (performance.now()). Returns the keys removed.
    */
   expireSome(deadline: number): number {
     let removed = 0;
-    while (this.volatileCount > 0) {
+    let scannedInAll = 0;
+    while (this.volatileCount > 0 && scannedInAll < this.index.size) {
       const now = this.clock();
       let sampled = 0;
       let expired = 0;
-      for (let scanned = 0; scanned < expiryScanSlotsMax && sampled < expirySampleKeys; ) {
-        if (this.expiryCursor >= this.index.size) {
-          this.expiryCursor = 0;
-          if (scanned >= this.index.size) break;
-        }
+      let scanned = 0;
+      while (scanned < expiryScanSlotsMax && sampled < expirySampleKeys) {
+        if (this.expiryCursor >= this.index.size) this.expiryCursor = 0;
         const slot = this.expiryCursor;
         const at = this.expireAts[slot] as number;
         scanned++;
@@ -379,9 +379,12 @@ export class ShardStore {
         // The last slot's key moves into this one: the cursor stays to look at it.
         this.expire(this.entries[2 * slot] as string, slot);
         expired++;
+        if (this.index.size === 0) break;
       }
+      scannedInAll += scanned;
       removed += expired;
-      if (expired <= sampled * expiryRepeatShare || performance.now() >= deadline) break;
+      if (sampled > 0 && expired <= sampled * expiryRepeatShare) break;
+      if (performance.now() >= deadline) break;
     }
     return removed;
   }
