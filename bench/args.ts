@@ -16,9 +16,10 @@ export interface BenchArgs {
   /**
    * Suite to run: quick (default), full, single (one configuration from the flags), or
    * redis-benchmark (only the redis-benchmark side by side, which full also runs), or cluster
-   * (redis-benchmark through twemproxy: bench/cluster/), or snapshot (bench/snapshot/).
+   * (redis-benchmark through twemproxy: bench/cluster/), or snapshot (bench/snapshot/), or
+   * eviction (bench/eviction/).
    */
-  suite: 'quick' | 'full' | 'single' | 'redis-benchmark' | 'cluster' | 'snapshot';
+  suite: 'quick' | 'full' | 'single' | 'redis-benchmark' | 'cluster' | 'snapshot' | 'eviction';
   /** The server kinds the load generator drives, in report order. */
   servers: readonly ServerKind[];
   /** An already running server to drive instead of starting one (single suite only). */
@@ -57,6 +58,7 @@ const OPTIONS = {
   'redis-benchmark': { type: 'boolean' },
   cluster: { type: 'boolean' },
   snapshot: { type: 'boolean' },
+  eviction: { type: 'boolean' },
   'redis-benchmark-requests': { type: 'string' },
   server: { type: 'string' },
   connect: { type: 'string' },
@@ -104,6 +106,9 @@ Suites
                          3 Haus servers, beside Haus direct and 3 Redis (< 1 min)
   --snapshot             snapshots of 1M keys against Redis's BGSAVE: time, memory, load,
                          and -P 16 throughput while snapshots run (~2 min)
+  --eviction             hit ratios of every eviction policy (Zipf 0.99, 1M keys, memory for
+                         10 %), memory per key with and without expiry, and a P=16 load while
+                         1M keys expire, against Redis (~15 min; bench/eviction/)
   --redis-benchmark-requests N
                          redis-benchmark -n for each of those runs (default ${REDIS_BENCHMARK_REQUESTS})
   --runs N               run each configuration N times, report the median (default 1;
@@ -191,6 +196,7 @@ function parseSuite(values: {
   'redis-benchmark'?: boolean;
   cluster?: boolean;
   snapshot?: boolean;
+  eviction?: boolean;
 }): BenchArgs['suite'] {
   if (values.single === true) {
     if (values.full === true || values['redis-benchmark'] === true) {
@@ -201,6 +207,7 @@ function parseSuite(values: {
   if (values.full === true) return 'full';
   if (values.cluster === true) return 'cluster';
   if (values.snapshot === true) return 'snapshot';
+  if (values.eviction === true) return 'eviction';
   return values['redis-benchmark'] === true ? 'redis-benchmark' : 'quick';
 }
 

@@ -7,6 +7,7 @@
 import { type BenchArgs, HELP, parseBenchArgs } from './args.js';
 import { drawCharts } from './charts.js';
 import { runClusterBench } from './cluster/cluster-bench.js';
+import { runEvictionBench } from './eviction/eviction-bench.js';
 import { type RedisBenchmarkOutcome, runRedisBenchmark } from './redis-benchmark-runner.js';
 import { formatRedisBenchmark } from './redis-benchmark-table.js';
 import { formatReport } from './report-table.js';
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
   }
   if (args.suite === 'cluster') return runClusterBench(args);
   if (args.suite === 'snapshot') return runSnapshotBench(args);
+  if (args.suite === 'eviction') return runEvictionBench(args);
   const machine = describeMachine();
   process.stderr.write(
     `bench: ${args.suite} suite, ${args.runs} run(s) each, ` +
