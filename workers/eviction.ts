@@ -10,8 +10,9 @@
  * - *-lfu: 255 minus how often it was used (eviction-sketch.ts);
  * - volatile-ttl: how soon it expires;
  * - *-random: no pool, a key picked at random.
- * allkeys-* sample slots at random; volatile-* scan the slots for keys with an expiry from
- * where the last scan stopped, so a store where few keys have one is not sampled in vain.
+ * allkeys-* sample slots at random; volatile-* too, falling back to a scan of the slots for
+ * keys with an expiry from where the last scan stopped, so a store where few keys have one is
+ * not sampled in vain.
  * A sampled key whose expiry time has passed is removed as expired first: it costs nothing.
  *
  * Never evicted: a key a commit in flight holds (ShardStore.pinnedKeys), so no client can see
@@ -28,6 +29,8 @@ const poolSize = 16;
 /** Sampling rounds that may find no candidate (all pinned, or expired on the way) before
  * eviction gives up until the next batch. */
 const samplingRoundsMax = 4;
+/** Random picks looking for a key with an expiry before the scan takes over. */
+const volatileRandomTries = 8;
 /** Evictions between two looks at the clock. */
 const evictionsPerClockCheck = 32;
 
@@ -217,11 +220,18 @@ export class Evictor {
     return -1;
   }
 
-  /** The next slot with an expiry from the scan's cursor (looking at every slot at most
-   * once), or -1 when there is none. */
+  /** A slot with an expiry: a few random picks first (as Redis samples its keys with an
+   * expiry at random), then the scan from its cursor (looking at every slot at most once) when
+   * such keys are too few to hit at random; -1 when there is none. */
   private nextVolatileSlot(): number {
     const store = this.store;
     if (store.volatileSize === 0) return -1;
+    // A few keys with an expiry are all looked at, by the scan.
+    const tries = store.volatileSize > samplesPerEviction ? volatileRandomTries : 0;
+    for (let i = 0; i < tries; i++) {
+      const slot = Math.floor(Math.random() * store.size);
+      if (store.expireAtOfSlot(slot) !== 0) return slot;
+    }
     for (let looked = 0; looked < store.size; looked++) {
       if (this.volatileCursor >= store.size) this.volatileCursor = 0;
       const slot = this.volatileCursor++;
