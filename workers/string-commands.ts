@@ -49,6 +49,17 @@ function expiryTime(
   return ms;
 }
 
+/** SET's and GETEX's EX, PX, EXAT and PXAT. */
+function isExpiryOption(option: string): boolean {
+  return option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT';
+}
+
+/** The expiry time one of those options gives with its argument, or an error text. */
+function expiryOptionTime(option: string, amount: string, command: string): number | string {
+  const unitMs = option === 'EX' || option === 'EXAT' ? 1000 : 1;
+  return expiryTime(amount, unitMs, option.endsWith('AT'), command);
+}
+
 export function runSet(
   store: ShardStore,
   args: string[],
@@ -75,13 +86,8 @@ export function runSet(
       get = true;
     } else if (option === 'KEEPTTL' && expiry === 'none') {
       expiry = 'keep';
-    } else if (
-      (option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') &&
-      expiry === 'none' &&
-      next !== undefined
-    ) {
-      const unitMs = option === 'EX' || option === 'EXAT' ? 1000 : 1;
-      const at = expiryTime(next, unitMs, option.endsWith('AT'), 'set');
+    } else if (isExpiryOption(option) && expiry === 'none' && next !== undefined) {
+      const at = expiryOptionTime(option, next, 'set');
       if (typeof at === 'string') return out.error(at);
       expiry = { at };
       i++;
@@ -124,13 +130,8 @@ export function runGetEx(store: ShardStore, args: string[], out: RespOut): void 
     const next = args[i + 1];
     if (option === 'PERSIST' && expiry === 'none') {
       expiry = 'persist';
-    } else if (
-      (option === 'EX' || option === 'PX' || option === 'EXAT' || option === 'PXAT') &&
-      expiry === 'none' &&
-      next !== undefined
-    ) {
-      const unitMs = option === 'EX' || option === 'EXAT' ? 1000 : 1;
-      const at = expiryTime(next, unitMs, option.endsWith('AT'), 'getex');
+    } else if (isExpiryOption(option) && expiry === 'none' && next !== undefined) {
+      const at = expiryOptionTime(option, next, 'getex');
       if (typeof at === 'string') return out.error(at);
       expiry = { at };
       i++;
