@@ -3,11 +3,13 @@
  * A bad value stops the bench before anything starts, with a message naming the flag, the
  * value and what is accepted. Defaults are the issue's headline configuration.
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { keyspaceError } from './keyspace.js';
 import { defaultClientThreads } from './load-generator.js';
+import { LOADGEN_KEY_BYTES } from './loadgen/loadgen-args.js';
 import type { ProtocolName } from './protocols/codec.js';
 import { SERVER_KINDS, type ServerKind } from './servers.js';
 
@@ -45,6 +47,13 @@ export interface BenchArgs {
   txWrites: number;
   shards: number;
   runs: number;
+  /**
+   * The C load generator's binary (`--loadgen PATH`, else $HAUS_LOADGEN): when set, the
+   * suites' rows are driven by it instead of the bench's Node client. Null: the Node client.
+   */
+  loadgen: string | null;
+  /** `--compare-clients`: loadgen and the Node client alternate on every row (needs loadgen). */
+  compareClients: boolean;
   /** redis-benchmark's `-n` for each of its runs (one per server and pipeline depth). */
   redisBenchmarkRequests: number;
   outDir: string;
@@ -60,6 +69,9 @@ const OPTIONS = {
   snapshot: { type: 'boolean' },
   eviction: { type: 'boolean' },
   'redis-benchmark-requests': { type: 'string' },
+  loadgen: { type: 'string' },
+  'node-client': { type: 'boolean' },
+  'compare-clients': { type: 'boolean' },
   server: { type: 'string' },
   connect: { type: 'string' },
   protocol: { type: 'string' },
@@ -95,8 +107,10 @@ export const HELP = `Haus KV load generator: drives Haus and Redis with the same
 Usage: npm run bench [-- flags]        (or: node dist/bench/run.js [flags])
 
 Suites
-  (default)              quick suite: P=1, P=16 and --tx 4 against Haus (line protocol),
-                         Haus over RESP and Redis (~1 min)
+  (default)              quick suite against Haus (line protocol), Haus over RESP and Redis,
+                         servers in turn: P=1 and P=16 (9:1), P=1 1:1, transactions of 4
+                         PUTs interactive (P=1) and pipelined (P=6), and 1 connection
+                         doing GETs for latency (~2 min)
   --full                 also shard scaling, value sizes, 1M keys, 1000 connections,
                          memory/key, and the redis-benchmark side by side
   --single               one configuration made of the load flags below
@@ -114,6 +128,14 @@ Suites
   --runs N               run each configuration N times, report the median (default 1;
                          use 3 to check the targets)
 
+Client
+  --loadgen PATH         drive the rows with the C load generator at PATH (build it:
+                         cc -O2 -o /tmp/lg ../shared/loadgen/loadgen.c -lpthread); also
+                         taken from $HAUS_LOADGEN when that names an executable file
+  --node-client          use the bench's Node client even when $HAUS_LOADGEN is set
+  --compare-clients      loadgen and the Node client alternate on every row, and the report
+                         adds their Haus/Redis ratios side by side (needs a loadgen)
+
 Servers
   --server S             haus | haus-resp | redis, or a comma-separated list of them, or
                          both (haus,redis) or all (default all; Redis is skipped if
@@ -127,17 +149,18 @@ Servers
 Load (--single uses them all; the suites use their own shapes and take only -d, -n,
 --warmup, -t, --key-bytes from here)
   -c, --connections N    connections (default 50)
-  -P, --pipeline N       requests in flight per connection (default 1)
+  -P, --pipeline N       commands in flight per connection (default 1); with --tx K, 1 is
+                         the interactive transaction, K+2 the whole transaction in flight
   -t, --threads N        client threads (default ${defaultClientThreads()}, half the cores)
   -d, --duration S       measured seconds per run (default 5)
-  -n, --requests N       ops per run instead of a duration
+  -n, --requests N       single ops (or transactions, with --tx) per run instead of -d
   --warmup S             seconds of load before measuring (default 1)
   --keys N               keyspace size, pre-populated before measuring (default 100000)
   --key-bytes N          key length (default 16)
   --value-bytes N        value length (default 32)
   --get-ratio R          share of GETs among single ops, 0..1 (default 0.9)
-  --tx K                 every op is a transaction: START, K PUTs, COMMIT (Redis: MULTI,
-                         K SETs, EXEC); default 0 = single GETs and PUTs
+  --tx K                 transactions: START, K PUTs, COMMIT (Redis: MULTI, K SETs, EXEC),
+                         each command one op; default 0 = single GETs and PUTs
 
 Output
   --out DIR              where latest.json and the SVG charts go (default bench/results)
@@ -172,6 +195,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     txWrites: int('--tx', values.tx, 0, 0),
     shards: int('--shards', values.shards, cores, 1),
     runs: int('--runs', values.runs, 1, 1),
+    loadgen: parseLoadgen(values.loadgen, values['node-client'] === true),
+    compareClients: values['compare-clients'] === true,
     redisBenchmarkRequests: int(
       '--redis-benchmark-requests',
       values['redis-benchmark-requests'],
@@ -184,6 +209,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   if (args.getRatio > 1) fail('--get-ratio', String(args.getRatio), 'a number from 0 to 1');
   if (args.connect !== null && args.suite !== 'single') {
     throw new Error('--connect drives one configuration: add --single');
+  }
+  if (args.loadgen !== null) checkLoadgenFits(args);
+  else if (args.compareClients) {
+    throw new Error('--compare-clients needs a loadgen: --loadgen PATH or $HAUS_LOADGEN');
   }
   const shapeError = keyspaceError(args);
   if (shapeError !== null) throw new Error(shapeError);
@@ -278,6 +307,42 @@ function parseConnect(
     pid: pid === undefined ? null : parseNumber('--server-pid', pid, 0, { min: 1, integer: true }),
     password: password === undefined || password === '' ? null : password,
   };
+}
+
+/**
+ * `--loadgen PATH` must name an executable file; $HAUS_LOADGEN is used only when it does, so a
+ * stale variable falls back to the Node client rather than failing every bench run.
+ */
+function parseLoadgen(flag: string | undefined, nodeClient: boolean): string | null {
+  if (flag !== undefined) {
+    if (nodeClient) throw new Error('--loadgen and --node-client: choose one client');
+    if (!isExecutableFile(flag)) fail('--loadgen', flag, 'the path of an executable file');
+    return flag;
+  }
+  const fromEnv = process.env.HAUS_LOADGEN;
+  if (nodeClient || fromEnv === undefined || fromEnv === '') return null;
+  return isExecutableFile(fromEnv) ? fromEnv : null;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** What loadgen cannot do: other key lengths, other hosts, AUTH. */
+function checkLoadgenFits(args: BenchArgs): void {
+  if (args.keyBytes !== LOADGEN_KEY_BYTES) {
+    throw new Error(`--key-bytes ${args.keyBytes}: loadgen's keys are always 16 bytes`);
+  }
+  const connect = args.connect;
+  if (connect !== null && connect.host !== '127.0.0.1' && connect.host !== 'localhost') {
+    throw new Error(`--connect ${connect.host}: loadgen connects to 127.0.0.1 only`);
+  }
+  if (connect?.password != null) throw new Error('loadgen cannot AUTH: add --node-client');
 }
 
 function fail(flag: string, value: string, accepted: string): never {

@@ -15,7 +15,7 @@ export interface ClientThreadConfig {
   password: string | null;
   connections: number;
   keyspace: KeyspaceShape;
-  /** Deepest pipeline any phase will ask for (fill or load), to size queues once. */
+  /** Deepest pipeline (commands in flight) any phase will ask for, to size queues once. */
   pipelineMax: number;
   /** PUTs per transaction; 0 = single GETs and PUTs. */
   txWrites: number;
@@ -36,8 +36,8 @@ export interface RunRequest {
   type: 'run';
   pipeline: number;
   getRatio: number;
-  /** Ops for this thread to complete, or null to run until 'stop'. */
-  opsQuota: number | null;
+  /** Units (single ops, or transactions with --tx) for this thread, or null: until 'stop'. */
+  unitsQuota: number | null;
   /** Count from the start (true) or only after 'measure' (false: warm-up first). */
   recordFromStart: boolean;
 }
@@ -50,7 +50,9 @@ export type MainToClientMessage =
   | { type: 'close' };
 
 export interface ThreadResult {
+  /** Replies in the measured window: every command is an op, in a transaction too. */
   ops: number;
+  transactions: number;
   errors: number;
   errorSamples: string[];
   /** HdrHistogram compressed base64 of latencies in microseconds. */

@@ -38,6 +38,7 @@ function post(message: ClientToMainMessage): void {
 function snapshot(): ThreadResult {
   return {
     ops: stats.ops,
+    transactions: stats.transactions,
     errors: stats.errors,
     errorSamples: [...stats.errorSamples],
     histogram: encodeHistogram(stats.latencies()),
@@ -51,7 +52,6 @@ async function openAll(): Promise<void> {
     codec,
     keyspace,
     stats,
-    commandsPerOpMax: config.txWrites + 2,
     pipelineMax: config.pipelineMax,
     password: config.password,
   };
@@ -85,20 +85,20 @@ async function run(request: RunRequest): Promise<void> {
   await Promise.all(
     connections.map((connection, i) => {
       const quota =
-        request.opsQuota === null
+        request.unitsQuota === null
           ? Number.POSITIVE_INFINITY
-          : Math.floor(request.opsQuota / count) + (i < request.opsQuota % count ? 1 : 0);
+          : Math.floor(request.unitsQuota / count) + (i < request.unitsQuota % count ? 1 : 0);
       return connection.run(workloadFor(request, quota), request.pipeline);
     }),
   );
   post({ type: 'result', result: snapshot() });
 }
 
-function workloadFor(request: RunRequest, opsQuota: number): Workload {
+function workloadFor(request: RunRequest, unitsQuota: number): Workload {
   if (config.txWrites > 0) {
-    return transactionWorkload({ codec, keyspace, writes: config.txWrites, opsQuota });
+    return transactionWorkload({ codec, keyspace, writes: config.txWrites, unitsQuota });
   }
-  return mixWorkload({ codec, keyspace, getRatio: request.getRatio, opsQuota });
+  return mixWorkload({ codec, keyspace, getRatio: request.getRatio, unitsQuota });
 }
 
 port.on('message', (message: MainToClientMessage) => {

@@ -6,6 +6,8 @@
  * each GET (the right key's value, the right length) without tracking what was written.
  */
 
+import type { ProtocolCodec } from './protocols/codec.js';
+
 const LETTER_K = 0x6b;
 const DIGIT_ZERO = 0x30;
 const FILLER = 'x';
@@ -39,6 +41,14 @@ export class Keyspace {
 
   value(index: number): string {
     return this.key(index) + this.filler;
+  }
+
+  getCommand(codec: ProtocolCodec, index: number): string {
+    return codec.get(this.key(index));
+  }
+
+  putCommand(codec: ProtocolCodec, index: number): string {
+    return codec.put(this.key(index), this.value(index));
   }
 
   randomIndex(): number {

@@ -1,10 +1,12 @@
 /**
- * One client connection in a closed loop: it keeps `pipeline` ops in flight, and each time
- * replies arrive it checks them, records the ops they complete, and sends as many new ops as
- * completed, all in one write. The clock is read once per chunk received, not per reply, and
- * that reading is both the end time of the ops completed by the chunk and the start time of
- * the ops sent in answer; a batch of replies costs one read, one write and one clock call.
- * A connection that closes or breaks counts what it had in flight as errors and ends its run.
+ * One client connection in a closed loop: it keeps `pipeline` commands in flight (the C load
+ * generator's -P: a transaction's START, PUTs and COMMIT are each one), and each time replies
+ * arrive it checks them, records one op and its latency per reply, and sends as many new
+ * commands as were answered, all in one write. The clock is read once per chunk received, not
+ * per reply, and that reading is both the end time of the commands the chunk answers and the
+ * start time of the commands sent in answer; a batch of replies costs one read, one write and
+ * one clock call. A connection that closes or breaks counts what it had in flight as errors
+ * and ends its run.
  */
 import { connect, type Socket } from 'node:net';
 import { InFlightQueue } from './in-flight-queue.js';
@@ -23,9 +25,7 @@ export interface LoadConnectionOptions {
   codec: ProtocolCodec;
   keyspace: Keyspace;
   stats: ThreadStats;
-  /** Largest number of commands one op sends (tx: K + 2), to size the in-flight queue. */
-  commandsPerOpMax: number;
-  /** Deepest pipeline this connection will ever run (fill depth or -P). */
+  /** Deepest pipeline this connection will ever run (fill depth or -P), in commands. */
   pipelineMax: number;
   /** Sent with AUTH before the load starts (a server with --requirepass); null: none. */
   password: string | null;
@@ -36,7 +36,6 @@ export class LoadConnection implements CommandSink {
   private readonly queue: InFlightQueue;
   private workload: Workload | null = null;
   private pipeline = 1;
-  private opsInFlight = 0;
   private stopping = false;
   private exhausted = false;
   private closed = false;
@@ -49,7 +48,7 @@ export class LoadConnection implements CommandSink {
     private readonly options: LoadConnectionOptions,
   ) {
     this.parser = options.codec.createParser(this.onReply);
-    this.queue = new InFlightQueue(options.pipelineMax * options.commandsPerOpMax);
+    this.queue = new InFlightQueue(options.pipelineMax);
     socket.on('close', this.onClose);
     socket.on('error', (error) => this.failInFlight(`connection error: ${error.message}`));
   }
@@ -102,7 +101,7 @@ export class LoadConnection implements CommandSink {
     });
   }
 
-  /** Runs `workload` with `pipeline` ops in flight until it is exhausted or stop() is called. */
+  /** Runs `workload` with `pipeline` commands in flight until it is exhausted or stopped. */
   run(workload: Workload, pipeline: number): Promise<void> {
     if (pipeline > this.options.pipelineMax) throw new RangeError('pipeline above pipelineMax');
     this.workload = workload;
@@ -116,7 +115,7 @@ export class LoadConnection implements CommandSink {
     });
   }
 
-  /** Sends nothing more; the run ends once the replies in flight are in. */
+  /** Sends nothing more (past the current transaction); ends once the replies are in. */
   stop(): void {
     this.stopping = true;
     this.maybeFinish();
@@ -126,9 +125,9 @@ export class LoadConnection implements CommandSink {
     this.socket.end();
   }
 
-  add(command: string, expected: ReplyKind, keyIndex: number, endsOp: boolean): void {
+  add(command: string, expected: ReplyKind, check: number, endsTx: boolean): void {
     this.batch += command;
-    this.queue.push(expected, keyIndex, endsOp ? this.nowMs : -1);
+    this.queue.push(expected, check, this.nowMs, endsTx);
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -148,35 +147,35 @@ export class LoadConnection implements CommandSink {
       return;
     }
     const expected = this.queue.headExpected();
-    const keyIndex = this.queue.headKeyIndex();
-    const opStartedAt = this.queue.headOpStartedAt();
+    const check = this.queue.headCheck();
+    const sentAt = this.queue.headSentAt();
+    const endsTx = this.queue.headEndsTx();
     this.queue.shift();
     const right =
       kind === expected &&
-      (expected !== ReplyKind.Value || keyspace.isValueOf(keyIndex, buf, start, end)) &&
-      (expected !== ReplyKind.ArrayOk || keyIndex < 0 || isCount(buf, start, end, keyIndex));
+      (expected !== ReplyKind.Value || keyspace.isValueOf(check, buf, start, end)) &&
+      (expected !== ReplyKind.ArrayOk || check < 0 || isCount(buf, start, end, check));
     if (!right) {
       stats.recordError(
         () =>
-          `expected ${replyKindName(expected)}${checkedAgainst(expected, keyIndex)}, ` +
+          `expected ${replyKindName(expected)}${checkedAgainst(expected, check)}, ` +
           `got ${replyKindName(kind)}: ${sample(buf, start, end)}`,
       );
+    } else if (endsTx) {
+      stats.recordTransaction();
     }
-    if (opStartedAt >= 0) {
-      this.opsInFlight -= 1;
-      stats.recordOp(this.nowMs - opStartedAt);
-    }
+    stats.recordOp(this.nowMs - sentAt);
   };
 
   private refill(): void {
     const workload = this.workload;
     if (workload === null || this.closed) return;
-    while (!this.stopping && !this.exhausted && this.opsInFlight < this.pipeline) {
-      if (!workload.nextOp(this)) {
-        this.exhausted = true;
-        break;
-      }
-      this.opsInFlight += 1;
+    while (
+      !this.exhausted &&
+      this.queue.size < this.pipeline &&
+      (!this.stopping || workload.midUnit)
+    ) {
+      if (!workload.nextCommand(this)) this.exhausted = true;
     }
     if (this.batch.length > 0) {
       this.socket.write(this.batch);
@@ -187,7 +186,9 @@ export class LoadConnection implements CommandSink {
 
   private maybeFinish(): void {
     if (this.finishRun === null) return;
-    if (this.closed || (this.queue.size === 0 && (this.stopping || this.exhausted))) {
+    const unitOpen = this.workload?.midUnit === true;
+    const done = this.exhausted || (this.stopping && !unitOpen);
+    if (this.closed || (this.queue.size === 0 && done)) {
       const finish = this.finishRun;
       this.finishRun = null;
       this.workload = null;
@@ -208,7 +209,6 @@ export class LoadConnection implements CommandSink {
       this.options.stats.recordError(() => `${reason} (${lost} commands unanswered)`);
       this.queue.shift();
     }
-    this.opsInFlight = 0;
     this.maybeFinish();
   }
 }

@@ -36,15 +36,18 @@ export interface GeneratorOptions {
   keyspace: KeyspaceShape;
   /** PUTs per transaction (`--tx K`); 0 = single GETs and PUTs. */
   txWrites: number;
+  /** Deepest pipeline any phase asks for, in commands in flight per connection. */
   pipelineMax: number;
 }
 
 export interface RunOptions {
+  /** Commands in flight per connection (a transaction's commands count one each). */
   pipeline: number;
   getRatio: number;
-  /** Exactly one of durationS and opsTotal is set. */
+  /** Exactly one of durationS and unitsTotal is set. */
   durationS: number | null;
-  opsTotal: number | null;
+  /** Single ops, or whole transactions with txWrites > 0, to run instead of a duration. */
+  unitsTotal: number | null;
   /** Seconds of load before the measured window (duration runs only). */
   warmupS: number;
   /** Prefix of the progress line on stderr; null prints nothing. */
@@ -52,11 +55,17 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** Replies in the measured window: every command is one op, inside transactions too. */
   ops: number;
+  /** Transactions committed in the window; null when the run had none (no --tx). */
+  transactions: number | null;
   errors: number;
   errorSamples: string[];
   seconds: number;
   opsPerSec: number;
+  /** Committed transactions per second; null without --tx. */
+  txPerSec: number | null;
+  /** Per op (command): from its write to its reply. */
   latencyUs: LatencySummaryUs;
   /** Server CPU per op, null when the server's pid is unknown or unreadable. */
   cpuUs: CpuPerOp | null;
@@ -139,14 +148,14 @@ export class LoadGenerator {
   }
 
   async run(options: RunOptions): Promise<RunResult> {
-    const byCount = options.opsTotal !== null;
+    const byCount = options.unitsTotal !== null;
     const threads = this.workers.length;
     const timed = byCount ? 0 : 1;
     this.broadcast((threadIndex) => ({
       type: 'run',
       pipeline: options.pipeline,
       getRatio: options.getRatio,
-      opsQuota: byCount ? share(options.opsTotal ?? 0, threads, threadIndex) : null,
+      unitsQuota: byCount ? share(options.unitsTotal ?? 0, threads, threadIndex) : null,
       recordFromStart: byCount || options.warmupS <= 0,
     }));
     const stopProgress = this.printProgress(options.progressLabel);
@@ -170,6 +179,10 @@ export class LoadGenerator {
       const cpuAfter = pid === null ? null : sampleCpu(pid);
       const clientAfter = sampleCpu(process.pid);
       const result = summarize(await results, seconds, cpuBefore, cpuAfter);
+      if (this.options.txWrites === 0) {
+        result.transactions = null;
+        result.txPerSec = null;
+      }
       result.clientCpuUs = cpuPerOp(clientBefore, clientAfter, result.ops)?.totalUs ?? null;
       return result;
     } finally {
@@ -265,12 +278,15 @@ function summarize(
   cpuAfter: ReturnType<typeof sampleCpu>,
 ): RunResult {
   const ops = sum(results.map((r) => r.ops));
+  const transactions = sum(results.map((r) => r.transactions));
   return {
     ops,
+    transactions,
     errors: sum(results.map((r) => r.errors)),
     errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 5),
     seconds,
     opsPerSec: seconds > 0 ? ops / seconds : 0,
+    txPerSec: seconds > 0 ? transactions / seconds : 0,
     latencyUs: summarizeLatency(mergeHistograms(results.map((r) => r.histogram))),
     cpuUs: cpuPerOp(cpuBefore, cpuAfter, ops),
     clientCpuUs: null,

@@ -28,14 +28,18 @@ export interface CpuPerOp {
   totalUs: number;
   /** The server's main thread (network, parsing, and for Haus the coordinator). */
   mainUs: number;
+  /**
+   * Every other thread: for Haus its shard workers (plus V8's GC helpers), for Redis its
+   * background threads, near zero. The report labels this column "shards".
+   */
+  otherThreadsUs: number;
 }
 
 export function cpuPerOp(before: CpuSample | null, after: CpuSample | null, ops: number) {
   if (before === null || after === null || ops <= 0) return null;
-  const perOp: CpuPerOp = {
-    totalUs: (after.processUs - before.processUs) / ops,
-    mainUs: (after.mainThreadUs - before.mainThreadUs) / ops,
-  };
+  const totalUs = (after.processUs - before.processUs) / ops;
+  const mainUs = (after.mainThreadUs - before.mainThreadUs) / ops;
+  const perOp: CpuPerOp = { totalUs, mainUs, otherThreadsUs: totalUs - mainUs };
   return perOp;
 }
 

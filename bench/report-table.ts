@@ -1,20 +1,33 @@
 /**
  * The bench's text report: Markdown tables, so the same text reads in a terminal and pastes
- * into the README. One row per configuration and server, Haus/Redis ratios on each Haus row
- * (line protocol and RESP), then memory per key and the target checks.
+ * into the README. One row per configuration and server, with server CPU per op split into the
+ * main thread and the shards, and Haus/Redis ratios on each Haus row (line protocol and RESP);
+ * then, when two clients ran, the second client's table and both clients' ratios side by side;
+ * then memory per key and the target checks.
  */
+import type { ClientName } from './load-driver.js';
 import type { Aggregate } from './run-aggregate.js';
-import { SERVER_KINDS, SERVER_LABEL } from './servers.js';
+import { SERVER_KINDS, SERVER_LABEL, type ServerKind } from './servers.js';
 import type { ScenarioOutcome, SuiteOutcome } from './suite-runner.js';
 import type { TargetCheck } from './targets.js';
 
+const CLIENT_TITLE: Record<ClientName, string> = {
+  node: "Client: the bench's Node client",
+  loadgen: 'Client: loadgen (../shared/loadgen, C)',
+};
+
+const HEADER = [
+  '| configuration | server | ops/s | tx/s | p50 µs | p99 µs | p99.9 µs | ' +
+    'server CPU µs/op | main thread | shards | client CPU µs/op | errors | ' +
+    'Haus/Redis ops/s | Haus/Redis p50 | Haus/Redis p99 |',
+  '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+];
+
 export function formatReport(suite: SuiteOutcome, targets: TargetCheck[], runs: number): string {
-  const lines = [
-    '| configuration | server | ops/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/op ' +
-      '(all / main thread) | client CPU µs/op | errors | Haus/Redis ops/s | Haus/Redis p99 |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-  ];
-  for (const outcome of suite.outcomes) lines.push(...scenarioRows(outcome));
+  const lines = resultTable(suite.outcomes);
+  if (suite.crossCheck !== null) {
+    lines.push('', ...resultTable(suite.crossCheck), '', ...clientComparison(suite));
+  }
   const memory = memoryRows(suite.outcomes);
   if (memory.length > 0) {
     lines.push(
@@ -29,14 +42,21 @@ export function formatReport(suite: SuiteOutcome, targets: TargetCheck[], runs: 
     lines.push('', `Targets (defined on the median of 3 runs; this report: ${runs} run(s))`);
     for (const target of targets) lines.push(formatTarget(target));
   }
-  const errorSamples = suite.outcomes.flatMap((outcome) =>
+  const errorSamples = [...suite.outcomes, ...(suite.crossCheck ?? [])].flatMap((outcome) =>
     Object.entries(outcome.results).flatMap(([kind, result]) =>
-      result.errorSamples.map((text) => `  ${kind} ${outcome.scenario.id}: ${text}`),
+      result.errorSamples.map(
+        (text) => `  ${kind} ${outcome.scenario.id} (${outcome.client}): ${text}`,
+      ),
     ),
   );
   if (errorSamples.length > 0) lines.push('', 'Wrong replies (first few):', ...errorSamples);
   if (suite.notes.length > 0) lines.push('', ...suite.notes.map((note) => `Note: ${note}`));
   return `${lines.join('\n')}\n`;
+}
+
+function resultTable(outcomes: ScenarioOutcome[]): string[] {
+  const client = outcomes[0]?.client ?? 'node';
+  return [CLIENT_TITLE[client], '', ...HEADER, ...outcomes.flatMap(scenarioRows)];
 }
 
 function scenarioRows(outcome: ScenarioOutcome): string[] {
@@ -45,38 +65,69 @@ function scenarioRows(outcome: ScenarioOutcome): string[] {
   return SERVER_KINDS.flatMap((kind) => {
     const result = outcome.results[kind];
     if (result === undefined) return [];
-    const compared = kind !== 'redis' && redis !== undefined;
-    const opsRatio = compared ? `${(result.opsPerSec / redis.opsPerSec).toFixed(2)}x` : '';
-    const p99Ratio = compared ? `${(result.p99Us / redis.p99Us).toFixed(2)}x` : '';
-    return [row(label, SERVER_LABEL[kind], result, opsRatio, p99Ratio)];
+    const against = kind !== 'redis' && redis !== undefined ? redis : null;
+    return [row(label, kind, result, against)];
   });
 }
 
-function row(
-  label: string,
-  server: string,
-  result: Aggregate,
-  opsRatio: string,
-  p99Ratio: string,
-): string {
-  const cpu =
-    result.cpuTotalUs === null || result.cpuMainUs === null
-      ? '-'
-      : `${result.cpuTotalUs.toFixed(2)} / ${result.cpuMainUs.toFixed(2)}`;
+function row(label: string, kind: ServerKind, result: Aggregate, redis: Aggregate | null) {
+  const ratio = (pick: (a: Aggregate) => number) =>
+    redis === null ? '' : `${(pick(result) / pick(redis)).toFixed(2)}x`;
   const cells = [
     label,
-    server,
+    SERVER_LABEL[kind],
     thousands(result.opsPerSec),
+    result.txPerSec === null ? '' : thousands(result.txPerSec),
     thousands(result.p50Us),
     thousands(result.p99Us),
     thousands(result.p999Us),
-    cpu,
-    result.clientCpuUs === null ? '-' : result.clientCpuUs.toFixed(2),
+    micros(result.cpuTotalUs),
+    micros(result.cpuMainUs),
+    // Redis has no shards: its other threads (bio, io) are background work, shown as "-".
+    kind === 'redis' ? '-' : micros(result.cpuOtherThreadsUs),
+    micros(result.clientCpuUs),
     String(result.errors),
-    opsRatio,
-    p99Ratio,
+    ratio((a) => a.opsPerSec),
+    ratio((a) => a.p50Us),
+    ratio((a) => a.p99Us),
   ];
   return `| ${cells.join(' | ')} |`;
+}
+
+/** Both clients' Haus/Redis ops/s ratios per row, and how far the second is from the first. */
+function clientComparison(suite: SuiteOutcome): string[] {
+  const first = suite.outcomes[0]?.client ?? 'loadgen';
+  const second = suite.crossCheck?.[0]?.client ?? 'node';
+  const lines = [
+    `Haus/Redis ops/s by client (${second} - ${first}: how far the ${second} client's ratio is)`,
+    '',
+    `| configuration | server | ${first} | ${second} | difference | ` +
+      `client CPU µs/op ${first} | ${second} |`,
+    '|---|---|--:|--:|--:|--:|--:|',
+  ];
+  for (const outcome of suite.outcomes) {
+    const other = suite.crossCheck?.find((o) => o.scenario.id === outcome.scenario.id);
+    for (const kind of SERVER_KINDS) {
+      if (kind === 'redis') continue;
+      const a = opsRatio(outcome, kind);
+      const b = other === undefined ? null : opsRatio(other, kind);
+      if (a === null && b === null) continue;
+      const difference = a === null || b === null ? '-' : signed(b - a);
+      const clientCpu = (o: ScenarioOutcome | undefined) =>
+        micros(o?.results[kind]?.clientCpuUs ?? null);
+      lines.push(
+        `| ${outcome.scenario.label} | ${SERVER_LABEL[kind]} | ${fixed(a)} | ${fixed(b)} | ` +
+          `${difference} | ${clientCpu(outcome)} | ${clientCpu(other)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+export function opsRatio(outcome: ScenarioOutcome, kind: ServerKind): number | null {
+  const haus = outcome.results[kind];
+  const redis = outcome.results.redis;
+  return haus === undefined || redis === undefined ? null : haus.opsPerSec / redis.opsPerSec;
 }
 
 function memoryRows(outcomes: ScenarioOutcome[]): string[] {
@@ -104,6 +155,18 @@ function formatTarget(target: TargetCheck): string {
 
 function thousands(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-';
+}
+
+function micros(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '-' : value.toFixed(2);
+}
+
+function fixed(value: number | null): string {
+  return value === null ? '-' : value.toFixed(2);
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(2)}`;
 }
 
 function bytes(value: number | null | undefined): string {

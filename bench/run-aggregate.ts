@@ -8,12 +8,18 @@ import type { RunResult } from './load-generator.js';
 export interface Aggregate {
   runs: RunResult[];
   opsPerSec: number;
+  /** Committed transactions per second; null for rows without transactions. */
+  txPerSec: number | null;
   p50Us: number;
   p99Us: number;
   p999Us: number;
-  /** Server CPU per op, all threads and main thread; null when it could not be read. */
+  /**
+   * Server CPU per op: all threads, the main thread, and the rest (Haus's shards); null when
+   * it could not be read.
+   */
   cpuTotalUs: number | null;
   cpuMainUs: number | null;
+  cpuOtherThreadsUs: number | null;
   /** The bench's own CPU per op: near the server's, the client shares the limit. */
   clientCpuUs: number | null;
   errors: number;
@@ -25,11 +31,13 @@ export function aggregate(runs: RunResult[]): Aggregate {
   return {
     runs,
     opsPerSec: median(runs.map((run) => run.opsPerSec)),
+    txPerSec: medianOrNull(runs.map((run) => run.txPerSec)),
     p50Us: median(runs.map((run) => run.latencyUs.p50)),
     p99Us: median(runs.map((run) => run.latencyUs.p99)),
     p999Us: median(runs.map((run) => run.latencyUs.p999)),
     cpuTotalUs: cpu.length === 0 ? null : median(cpu.map((c) => c.totalUs)),
     cpuMainUs: cpu.length === 0 ? null : median(cpu.map((c) => c.mainUs)),
+    cpuOtherThreadsUs: cpu.length === 0 ? null : median(cpu.map((c) => c.otherThreadsUs)),
     clientCpuUs: medianOrNull(runs.map((run) => run.clientCpuUs)),
     errors: runs.reduce((total, run) => total + run.errors, 0),
     errorSamples: runs.flatMap((run) => run.errorSamples).slice(0, 5),

@@ -8,6 +8,9 @@ import { type BenchArgs, HELP, parseBenchArgs } from './args.js';
 import { drawCharts } from './charts.js';
 import { runClusterBench } from './cluster/cluster-bench.js';
 import { runEvictionBench } from './eviction/eviction-bench.js';
+import type { LoadDriver, RunLength } from './load-driver.js';
+import { loadgenDriver } from './loadgen/loadgen-driver.js';
+import { nodeClientDriver } from './node-client-driver.js';
 import { type RedisBenchmarkOutcome, runRedisBenchmark } from './redis-benchmark-runner.js';
 import { formatRedisBenchmark } from './redis-benchmark-table.js';
 import { formatReport } from './report-table.js';
@@ -36,7 +39,9 @@ async function main(): Promise<number> {
   process.stderr.write(
     `bench: ${args.suite} suite, ${args.runs} run(s) each, ` +
       `${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ` +
-      `Redis ${machine.redis ?? 'not found'}, ${args.threads} client thread(s)\n`,
+      `Redis ${machine.redis ?? 'not found'}, ${args.threads} client thread(s), ` +
+      `client: ${args.loadgen === null ? 'Node' : `loadgen ${args.loadgen}`}` +
+      `${args.compareClients ? ' and Node, alternating' : ''}\n`,
   );
   const suite = await runChosenSuite(args);
   const redisBenchmark = wantsRedisBenchmark(args) ? await runRedisBenchmark(args) : null;
@@ -71,14 +76,32 @@ function composeReport(parts: {
 }
 
 function runChosenSuite(args: BenchArgs): Promise<SuiteOutcome> {
-  if (args.suite === 'redis-benchmark') return Promise.resolve({ outcomes: [], notes: [] });
+  if (args.suite === 'redis-benchmark') {
+    return Promise.resolve({ outcomes: [], crossCheck: null, notes: [] });
+  }
+  const drivers = chooseDrivers(args);
   if (args.suite === 'single') {
     const scenario = singleScenario(args);
-    return args.connect === null
-      ? runSuite([scenario], args)
-      : runAgainst(args.connect, scenario, args);
+    const [driver] = drivers;
+    return args.connect === null || driver === undefined
+      ? runSuite([scenario], args, drivers)
+      : runAgainst(args.connect, scenario, args, driver);
   }
-  return runSuite(args.suite === 'full' ? fullScenarios(args) : quickScenarios(args), args);
+  const scenarios = args.suite === 'full' ? fullScenarios(args) : quickScenarios(args);
+  return runSuite(scenarios, args, drivers);
+}
+
+/** loadgen when given (its numbers are the report's), then the Node client to compare. */
+function chooseDrivers(args: BenchArgs): LoadDriver[] {
+  const length: RunLength = {
+    durationS: args.durationS,
+    requests: args.requests,
+    warmupS: args.warmupS,
+    threads: args.threads,
+  };
+  if (args.loadgen === null) return [nodeClientDriver(length)];
+  const loadgen = loadgenDriver(args.loadgen, length);
+  return args.compareClients ? [loadgen, nodeClientDriver(length)] : [loadgen];
 }
 
 main().then(

@@ -1,12 +1,14 @@
 /**
  * The configurations each suite measures. The quick suite is the issue's headline: 50
- * connections, 9:1 GET:PUT, 100k keys of 16 bytes, 32-byte values, at P=1 and P=16, plus the
- * transaction mix. The full suite adds one sweep per question (how shards scale, how value
- * size and keyspace size matter, how 1,000 connections behave) and measures memory per key
- * at 1M keys. Each sweep changes one thing from the headline so its effect reads directly.
- * The headline, value-size and connection rows drive Haus through both front doors (its line
- * protocol and RESP) beside Redis; shard scaling and memory are questions about the store
- * behind the doors, so they ask them of the line protocol alone.
+ * connections, 9:1 GET:PUT, 100k keys of 16 bytes, 32-byte values, at P=1 and P=16, a 1:1
+ * mix, transactions of 4 PUTs both interactive (one command in flight: each reply before the
+ * next command) and pipelined (the whole transaction in flight), and one client alone doing
+ * GETs for latency. Every shape has a C load generator equivalent (loadgen-args.ts), so
+ * `--loadgen` measures the same rows. The full suite adds one sweep per question (how shards
+ * scale, how value size and keyspace size matter, how 1,000 connections behave) and measures
+ * memory per key at 1M keys. Each sweep changes one thing from the headline so its effect
+ * reads directly. Shard scaling and memory are questions about the store behind the doors, so
+ * they ask them of the line protocol alone.
  */
 import { availableParallelism } from 'node:os';
 import type { BenchArgs } from './args.js';
@@ -17,8 +19,10 @@ export type ScenarioGroup = 'headline' | 'shards' | 'values' | 'keyspace' | 'con
 
 export interface LoadShape {
   connections: number;
+  /** Commands in flight per connection; a transaction's START, PUTs, COMMIT count one each. */
   pipeline: number;
   getRatio: number;
+  /** PUTs per transaction; 0 = single GETs and PUTs. */
   txWrites: number;
 }
 
@@ -38,6 +42,7 @@ export interface Scenario {
 const ALL: readonly ServerKind[] = SERVER_KINDS;
 const LINE_AND_REDIS: readonly ServerKind[] = ['haus', 'redis'];
 const HEADLINE_LOAD: LoadShape = { connections: 50, pipeline: 1, getRatio: 0.9, txWrites: 0 };
+const TX_WRITES = 4;
 /** Large values get fewer keys so the data stays near 128 MiB whatever the value size. */
 const DATA_BYTES_TARGET = 128 * 1024 * 1024;
 
@@ -50,10 +55,24 @@ export function quickScenarios(args: BenchArgs): Scenario[] {
     keyspace,
     measureMemory: false,
   };
+  const tx = { ...HEADLINE_LOAD, txWrites: TX_WRITES };
   return [
     { ...base, id: 'p1', label: 'P=1, 50 conns, 9:1', load: HEADLINE_LOAD },
     { ...base, id: 'p16', label: 'P=16, 50 conns, 9:1', load: { ...HEADLINE_LOAD, pipeline: 16 } },
-    { ...base, id: 'tx4', label: 'tx K=4, P=1, 50 conns', load: { ...HEADLINE_LOAD, txWrites: 4 } },
+    { ...base, id: 'rw1', label: 'P=1, 50 conns, 1:1', load: { ...HEADLINE_LOAD, getRatio: 0.5 } },
+    { ...base, id: 'txi4', label: 'tx K=4 interactive, P=1, 50 conns', load: tx },
+    {
+      ...base,
+      id: 'tx4',
+      label: 'tx K=4 pipelined, P=6, 50 conns',
+      load: { ...tx, pipeline: TX_WRITES + 2 },
+    },
+    {
+      ...base,
+      id: 'lat1',
+      label: '1 conn, P=1, GETs',
+      load: { ...HEADLINE_LOAD, connections: 1, getRatio: 1 },
+    },
   ];
 }
 

@@ -1,11 +1,14 @@
 /**
- * Runs a list of scenarios against the servers. Scenarios that can share a server (same kind,
- * shard count and keyspace) share one start and one fill, in the order they are listed; each
- * server is stopped before the next starts, so two servers never compete for the cores. With
- * `--runs N` each scenario runs N times back to back on the same warm server.
+ * Runs a list of scenarios against the servers. Servers of one keyspace (one per kind and
+ * shard count) are started and filled together, then, for each scenario and each run, driven
+ * in turn (haus, haus-resp, redis, haus, haus-resp, redis, ...), so that on a machine shared
+ * with other work a slow spell falls on every server alike and the medians of `--runs N`
+ * compare like with like. Only one server is driven at a time; the others sit idle. With two
+ * clients (`--compare-clients`), each server's runs alternate between them too.
  */
 import type { BenchArgs } from './args.js';
-import { LoadGenerator } from './load-generator.js';
+import type { ClientName, LoadDriver } from './load-driver.js';
+import type { LoadTarget, RunResult } from './load-generator.js';
 import { readRssBytes } from './proc-stats.js';
 import { type Aggregate, aggregate } from './run-aggregate.js';
 import type { Scenario } from './scenarios.js';
@@ -19,9 +22,6 @@ import {
   startRedis,
 } from './servers.js';
 
-/** Deep enough that the fill is quick, shallow enough to stay under any output limit. */
-const FILL_PIPELINE = 128;
-const FILL_CONNECTIONS = 8;
 /** Lets the server's allocator and GC settle before resident memory is read. */
 const MEMORY_SETTLE_MS = 1500;
 
@@ -36,40 +36,77 @@ export interface MemoryOutcome {
 
 export interface ScenarioOutcome {
   scenario: Scenario;
+  /** The client that drove these runs. */
+  client: ClientName;
   results: Partial<Record<ServerKind, Aggregate>>;
   memory: Partial<Record<ServerKind, MemoryOutcome>>;
 }
 
 export interface SuiteOutcome {
+  /** The report's numbers: those of the first driver (loadgen when it is given). */
   outcomes: ScenarioOutcome[];
+  /** The same scenarios by the second driver (`--compare-clients`: the Node client), or null. */
+  crossCheck: ScenarioOutcome[] | null;
   /** Why a server was left out (e.g. redis-server missing), for the report. */
   notes: string[];
 }
 
 interface Setup {
   kind: ServerKind;
+  hausShards: number;
   scenarios: Scenario[];
 }
 
-export async function runSuite(scenarios: Scenario[], args: BenchArgs): Promise<SuiteOutcome> {
+/** Servers sharing a keyspace: started, filled, driven in turn and stopped together. */
+interface Session {
+  setups: Setup[];
+  scenarios: Scenario[];
+}
+
+interface LiveSetup {
+  setup: Setup;
+  server: RunningServer;
+  target: LoadTarget;
+  runs: Map<string, RunResult[]>;
+}
+
+export async function runSuite(
+  scenarios: Scenario[],
+  args: BenchArgs,
+  drivers: readonly LoadDriver[],
+): Promise<SuiteOutcome> {
   const notes: string[] = [];
-  const outcomes = scenarios.map(
-    (scenario): ScenarioOutcome => ({ scenario, results: {}, memory: {} }),
-  );
   let kinds = args.servers;
   if (kinds.includes('redis') && !redisAvailable()) {
     notes.push(REDIS_MISSING);
     kinds = kinds.filter((kind) => kind !== 'redis');
   }
-  for (const setup of groupIntoSetups(scenarios, kinds)) {
-    const server = await start(setup);
+  const perDriver = drivers.map((driver) =>
+    scenarios.map(
+      (scenario): ScenarioOutcome => ({
+        scenario,
+        client: driver.client,
+        results: {},
+        memory: {},
+      }),
+    ),
+  );
+  for (const session of groupIntoSessions(scenarios, kinds)) {
+    const live: LiveSetup[] = [];
     try {
-      await runSetup(server, setup, args, outcomes);
+      for (const setup of session.setups) {
+        const server = await start(setup);
+        const entry = liveSetup(setup, server, args, drivers);
+        live.push(entry);
+        await fillAndMeasureMemory(entry, drivers, perDriver);
+      }
+      await driveInTurn(session, live, args, drivers);
+      for (const entry of live) collect(entry, drivers, perDriver);
     } finally {
-      await server.stop();
+      for (const entry of live) await entry.server.stop();
     }
   }
-  return { outcomes, notes };
+  return { outcomes: perDriver[0] ?? [], crossCheck: perDriver[1] ?? null, notes };
 }
 
 /** Drives a server that is already running (`--connect`): one scenario, no start, no stop. */
@@ -77,115 +114,175 @@ export async function runAgainst(
   target: NonNullable<BenchArgs['connect']>,
   scenario: Scenario,
   args: BenchArgs,
+  driver: LoadDriver,
 ): Promise<SuiteOutcome> {
   const kind: ServerKind = target.protocol === 'haus' ? 'haus' : 'redis';
-  const outcome: ScenarioOutcome = { scenario, results: {}, memory: {} };
-  const server: RunningServer = {
-    kind,
-    protocol: target.protocol,
+  const loadTarget: LoadTarget = {
     host: target.host,
     port: target.port,
-    pid: target.pid ?? -1,
-    stop: async () => {},
+    protocol: target.protocol,
+    pid: target.pid,
+    password: target.password,
   };
-  await runSetup(server, { kind, scenarios: [scenario] }, args, [outcome]);
-  return { outcomes: [outcome], notes: [`${kind} at ${target.host}:${target.port}`] };
+  const fill = await driver.fill(loadTarget, scenario.keyspace);
+  reportFill(kind, fill);
+  const runs: RunResult[] = [];
+  for (let run = 1; run <= args.runs; run += 1) {
+    runs.push(await driver.run(loadTarget, scenario, runLabel(kind, scenario, run, args, driver)));
+  }
+  const outcome: ScenarioOutcome = {
+    scenario,
+    client: driver.client,
+    results: { [kind]: aggregate(runs) },
+    memory: {},
+  };
+  return {
+    outcomes: [outcome],
+    crossCheck: null,
+    notes: [`${kind} at ${target.host}:${target.port}`],
+  };
 }
 
-function groupIntoSetups(scenarios: Scenario[], kinds: readonly ServerKind[]): Setup[] {
-  const setups = new Map<string, Setup>();
-  for (const kind of kinds) {
-    for (const scenario of scenarios) {
+/** Scenarios with one keyspace form one session; each server kind and shard count, a setup. */
+function groupIntoSessions(scenarios: Scenario[], kinds: readonly ServerKind[]): Session[] {
+  const sessions = new Map<string, Session>();
+  for (const scenario of scenarios) {
+    const { keys, keyBytes, valueBytes } = scenario.keyspace;
+    const sessionKey = `${keys}/${keyBytes}/${valueBytes}`;
+    const session = sessions.get(sessionKey) ?? { setups: [], scenarios: [] };
+    sessions.set(sessionKey, session);
+    session.scenarios.push(scenario);
+    for (const kind of kinds) {
       if (!scenario.servers.includes(kind)) continue;
-      const { keys, keyBytes, valueBytes } = scenario.keyspace;
-      const shards = kind === 'redis' ? 0 : scenario.hausShards;
-      const key = `${kind}/${shards}/${keys}/${keyBytes}/${valueBytes}`;
-      const setup = setups.get(key) ?? { kind, scenarios: [] };
+      const hausShards = kind === 'redis' ? 0 : scenario.hausShards;
+      let setup = session.setups.find((s) => s.kind === kind && s.hausShards === hausShards);
+      if (setup === undefined) {
+        setup = { kind, hausShards, scenarios: [] };
+        session.setups.push(setup);
+      }
       setup.scenarios.push(scenario);
-      setups.set(key, setup);
     }
   }
-  return [...setups.values()];
+  return [...sessions.values()];
 }
 
 function start(setup: Setup): Promise<RunningServer> {
-  const first = setup.scenarios[0];
   if (setup.kind === 'redis') return startRedis();
   const protocol = setup.kind === 'haus-resp' ? 'resp' : 'haus';
-  return startHaus({ shards: first?.hausShards ?? 1, protocol });
+  return startHaus({ shards: setup.hausShards, protocol });
 }
 
-async function runSetup(
-  server: RunningServer,
+function liveSetup(
   setup: Setup,
+  server: RunningServer,
   args: BenchArgs,
-  outcomes: ScenarioOutcome[],
-): Promise<void> {
-  const first = setup.scenarios[0];
-  if (first === undefined) return;
-  const target = {
+  drivers: readonly LoadDriver[],
+): LiveSetup {
+  const runs = new Map<string, RunResult[]>();
+  for (const driver of drivers) {
+    for (const scenario of setup.scenarios) runs.set(runsKey(driver, scenario), []);
+  }
+  const target: LoadTarget = {
     host: server.host,
     port: server.port,
     protocol: server.protocol,
     pid: server.pid > 0 ? server.pid : null,
     password: args.connect?.password ?? null,
   };
-  const memoryBefore = await readMemory(server);
-  const filler = await LoadGenerator.start({
-    target,
-    connections: FILL_CONNECTIONS,
-    threads: args.threads,
-    keyspace: first.keyspace,
-    txWrites: 0,
-    pipelineMax: FILL_PIPELINE,
-  });
-  const fill = await filler.fill(FILL_PIPELINE).finally(() => filler.close());
-  process.stderr.write(
-    `${server.kind}: filled ${fill.keys} keys in ${fill.seconds.toFixed(1)} s` +
-      `${fill.errors > 0 ? `, ${fill.errors} errors: ${fill.errorSamples.join(' | ')}` : ''}\n`,
-  );
-  if (fill.errors > 0) throw new Error(`${server.kind}: the fill got wrong replies`);
-  const memory = first.measureMemory ? await memoryGrowth(server, memoryBefore, first) : null;
-  for (const scenario of setup.scenarios) {
-    const outcome = outcomes.find((candidate) => candidate.scenario === scenario);
-    if (outcome === undefined) continue;
-    if (memory !== null) outcome.memory[server.kind] = memory;
-    const runs = [];
-    for (let run = 1; run <= args.runs; run += 1) {
-      const label = `${server.kind} ${scenario.id}${args.runs > 1 ? ` run ${run}` : ''}`;
-      runs.push(await runOnce(target, scenario, args, label));
+  return { setup, server, target, runs };
+}
+
+/**
+ * Every driver fills its own keys (loadgen's names are not the Node client's). Memory per key
+ * is read over the first driver's fill only, before the second adds its keys.
+ */
+async function fillAndMeasureMemory(
+  entry: LiveSetup,
+  drivers: readonly LoadDriver[],
+  perDriver: ScenarioOutcome[][],
+): Promise<void> {
+  const { setup, server, target } = entry;
+  const first = setup.scenarios[0];
+  if (first === undefined) return;
+  for (const [index, driver] of drivers.entries()) {
+    const before = index === 0 && first.measureMemory ? await readMemory(server) : null;
+    const fill = await driver.fill(target, first.keyspace);
+    reportFill(server.kind, fill, drivers.length > 1 ? driver.client : null);
+    if (before === null) continue;
+    const memory = await memoryGrowth(server, before, first);
+    for (const outcomes of perDriver) {
+      for (const outcome of outcomes) {
+        if (setup.scenarios.includes(outcome.scenario)) outcome.memory[server.kind] = memory;
+      }
     }
-    outcome.results[server.kind] = aggregate(runs);
   }
 }
 
-async function runOnce(
-  target: Parameters<typeof LoadGenerator.start>[0]['target'],
-  scenario: Scenario,
+function reportFill(
+  kind: ServerKind,
+  fill: Awaited<ReturnType<LoadDriver['fill']>>,
+  client: ClientName | null = null,
+): void {
+  process.stderr.write(
+    `${kind}: filled ${fill.keys} keys${client === null ? '' : ` (${client})`} in ` +
+      `${fill.seconds.toFixed(1)} s` +
+      `${fill.errors > 0 ? `, ${fill.errors} errors: ${fill.errorSamples.join(' | ')}` : ''}\n`,
+  );
+  if (fill.errors > 0) throw new Error(`${kind}: the fill got wrong replies`);
+}
+
+/** For each scenario and run: every server that runs it, in turn, with every driver. */
+async function driveInTurn(
+  session: Session,
+  live: LiveSetup[],
   args: BenchArgs,
-  label: string,
-) {
-  const { load } = scenario;
-  const generator = await LoadGenerator.start({
-    target,
-    connections: load.connections,
-    threads: args.threads,
-    keyspace: scenario.keyspace,
-    txWrites: load.txWrites,
-    pipelineMax: load.pipeline,
-  });
-  try {
-    return await generator.run({
-      pipeline: load.pipeline,
-      getRatio: load.getRatio,
-      durationS: args.requests === null ? args.durationS : null,
-      opsTotal: args.requests,
-      warmupS: args.warmupS,
-      progressLabel: label,
-    });
-  } finally {
-    await generator.close();
+  drivers: readonly LoadDriver[],
+): Promise<void> {
+  for (const scenario of session.scenarios) {
+    for (let run = 1; run <= args.runs; run += 1) {
+      for (const driver of drivers) {
+        for (const entry of live) {
+          if (!entry.setup.scenarios.includes(scenario)) continue;
+          const label = runLabel(entry.server.kind, scenario, run, args, driver, drivers.length);
+          const result = await driver.run(entry.target, scenario, label);
+          entry.runs.get(runsKey(driver, scenario))?.push(result);
+        }
+      }
+    }
   }
+}
+
+function collect(
+  entry: LiveSetup,
+  drivers: readonly LoadDriver[],
+  perDriver: ScenarioOutcome[][],
+): void {
+  for (const [index, driver] of drivers.entries()) {
+    for (const outcome of perDriver[index] ?? []) {
+      const runs = entry.runs.get(runsKey(driver, outcome.scenario));
+      if (runs !== undefined && runs.length > 0) {
+        outcome.results[entry.server.kind] = aggregate(runs);
+      }
+    }
+  }
+}
+
+function runsKey(driver: LoadDriver, scenario: Scenario): string {
+  return `${driver.client}/${scenario.id}`;
+}
+
+function runLabel(
+  kind: ServerKind,
+  scenario: Scenario,
+  run: number,
+  args: BenchArgs,
+  driver: LoadDriver,
+  drivers = 1,
+): string {
+  return (
+    `${kind} ${scenario.id}${args.runs > 1 ? ` run ${run}` : ''}` +
+    `${drivers > 1 ? ` (${driver.client})` : ''}`
+  );
 }
 
 interface MemoryReading {

@@ -1,5 +1,5 @@
 /**
- * What one client thread counts: completed ops and their latencies, wrong replies and a few
+ * What one client thread counts: completed ops (one per reply) and their latencies, transactions, wrong replies and a few
  * examples of them. Counting is gated by `recording` so the warm-up before the measured window
  * does not count; progress counters (published through shared memory for the once-a-second
  * line) count everything, so a stall is visible even during warm-up.
@@ -12,6 +12,8 @@ const ERROR_SAMPLES_MAX = 5;
 export class ThreadStats {
   recording = true;
   ops = 0;
+  /** Transactions whose last command got its right reply (COMMIT Ok, EXEC all OKs). */
+  transactions = 0;
   errors = 0;
   readonly errorSamples: string[] = [];
   private histogram: Histogram = createLatencyHistogram();
@@ -33,6 +35,10 @@ export class ThreadStats {
     this.histogram.recordValue(Math.max(latencyUs, 1));
   }
 
+  recordTransaction(): void {
+    if (this.recording) this.transactions += 1;
+  }
+
   /** `describe` is only called for the first few errors, so the hot path never formats text. */
   recordError(describe: () => string): void {
     this.errorsTotal += 1;
@@ -46,6 +52,7 @@ export class ThreadStats {
   reset(): void {
     this.recording = true;
     this.ops = 0;
+    this.transactions = 0;
     this.errors = 0;
     this.errorSamples.length = 0;
     this.histogram = createLatencyHistogram();

@@ -1,8 +1,9 @@
 /**
- * What a connection sends next. A workload appends the commands of one op to a CommandSink,
- * naming for each the reply it must get; the connection keeps the pipeline full by asking for
- * ops until enough are in flight. Each connection has its own workload object, so quotas need
- * no coordination between connections.
+ * What a connection sends next, one command at a time. A connection keeps `-P` commands in
+ * flight and asks its workload for the next command whenever one is answered, so a
+ * transaction at P=1 is interactive (START, then each PUT only after the previous reply, then
+ * COMMIT), and at P=K+2 it is pipelined, exactly as the C load generator (../shared/loadgen)
+ * counts depth. Each connection has its own workload object, so quotas need no coordination.
  */
 import type { Keyspace } from './keyspace.js';
 import type { ProtocolCodec } from './protocols/codec.js';
@@ -10,17 +11,23 @@ import { ReplyKind } from './protocols/reply.js';
 
 export interface CommandSink {
   /**
-   * `expected`: the reply kind the command must get. `keyIndex`: what that reply is checked
+   * `expected`: the reply kind the command must get. `check`: what that reply is checked
    * against beyond its kind: for a Value, the key whose value it must be; for an ArrayOk (EXEC),
-   * the number of OKs it must hold; -1 for nothing more. `endsOp`: the reply to this command
-   * completes the op (and its latency is recorded).
+   * the number of OKs it must hold; -1 for nothing more. `endsTx`: the command closes a
+   * transaction, so its right reply counts one transaction.
    */
-  add(command: string, expected: ReplyKind, keyIndex: number, endsOp: boolean): void;
+  add(command: string, expected: ReplyKind, check: number, endsTx: boolean): void;
 }
 
 export interface Workload {
-  /** Appends the commands of the next op; false once this connection has nothing more. */
-  nextOp(sink: CommandSink): boolean;
+  /** Appends the next command; false once this connection may start no more units. */
+  nextCommand(sink: CommandSink): boolean;
+  /**
+   * True between a transaction's first and last command. A stopping connection still sends
+   * the rest of the unit, so no server is left with a MULTI open; those replies fall after the
+   * measured window and are not counted.
+   */
+  readonly midUnit: boolean;
 }
 
 export interface MixOptions {
@@ -28,24 +35,24 @@ export interface MixOptions {
   keyspace: Keyspace;
   /** Share of ops that are GETs, 0..1; the rest are PUTs. */
   getRatio: number;
-  /** Ops this connection may start; Infinity when a duration ends the run. */
-  opsQuota: number;
+  /** Ops this connection may send; Infinity when a duration ends the run. */
+  unitsQuota: number;
 }
 
 /** Single GETs and PUTs on uniformly random keys. A GET must return its key's value. */
 export function mixWorkload(options: MixOptions): Workload {
   const { codec, keyspace, getRatio } = options;
-  let left = options.opsQuota;
+  let left = options.unitsQuota;
   return {
-    nextOp(sink) {
+    midUnit: false,
+    nextCommand(sink) {
       if (left <= 0) return false;
       left -= 1;
       const index = keyspace.randomIndex();
-      const key = keyspace.key(index);
       if (Math.random() < getRatio) {
-        sink.add(codec.get(key), ReplyKind.Value, index, true);
+        sink.add(keyspace.getCommand(codec, index), ReplyKind.Value, index, false);
       } else {
-        sink.add(codec.put(key, keyspace.value(index)), ReplyKind.Ok, index, true);
+        sink.add(keyspace.putCommand(codec, index), ReplyKind.Ok, index, false);
       }
       return true;
     },
@@ -57,29 +64,35 @@ export interface TransactionOptions {
   keyspace: Keyspace;
   /** PUTs per transaction (the K of `--tx K`). */
   writes: number;
-  opsQuota: number;
+  /** Transactions this connection may start. */
+  unitsQuota: number;
 }
 
-/** One op = START, K PUTs on random keys, COMMIT (Redis: MULTI, K SETs, EXEC). */
+/** START, K PUTs on random keys, COMMIT (Redis: MULTI, K SETs, EXEC), a command at a time. */
 export function transactionWorkload(options: TransactionOptions): Workload {
   const { codec, keyspace, writes } = options;
-  let left = options.opsQuota;
+  let left = options.unitsQuota;
+  /** 0: START is next; 1..K: that PUT is next; K + 1: COMMIT is next. */
+  let step = 0;
   return {
-    nextOp(sink) {
-      if (left <= 0) return false;
-      left -= 1;
-      sink.add(codec.begin(), ReplyKind.Ok, -1, false);
-      for (let i = 0; i < writes; i += 1) {
+    get midUnit() {
+      return step !== 0;
+    },
+    nextCommand(sink) {
+      if (step === 0) {
+        if (left <= 0) return false;
+        left -= 1;
+        sink.add(codec.begin(), ReplyKind.Ok, -1, false);
+      } else if (step <= writes) {
         const index = keyspace.randomIndex();
-        sink.add(
-          codec.put(keyspace.key(index), keyspace.value(index)),
-          codec.putInTxReply,
-          index,
-          false,
-        );
+        sink.add(keyspace.putCommand(codec, index), codec.putInTxReply, index, false);
+      } else {
+        // Redis's EXEC must answer one OK per SET; Haus's COMMIT answers one Ok.
+        sink.add(codec.commit(), codec.commitReply, writes, true);
+        step = 0;
+        return true;
       }
-      // Redis's EXEC must answer one OK per SET; Haus's COMMIT answers one Ok, unchecked further.
-      sink.add(codec.commit(), codec.commitReply, writes, true);
+      step += 1;
       return true;
     },
   };
@@ -99,9 +112,10 @@ export function fillWorkload(options: FillOptions): Workload {
   const { codec, keyspace, stride, end } = options;
   let index = options.first;
   return {
-    nextOp(sink) {
+    midUnit: false,
+    nextCommand(sink) {
       if (index >= end) return false;
-      sink.add(codec.put(keyspace.key(index), keyspace.value(index)), ReplyKind.Ok, index, true);
+      sink.add(keyspace.putCommand(codec, index), ReplyKind.Ok, index, false);
       index += stride;
       return true;
     },

@@ -12,8 +12,8 @@ import { type RunningServer, redisAvailable, startHaus, startRedis } from '../..
 
 const keyspace = { keys: 1000, keyBytes: 16, valueBytes: 32 };
 
-function countedRun(pipeline: number, opsTotal: number, getRatio = 0.9): RunOptions {
-  return { pipeline, getRatio, durationS: null, opsTotal, warmupS: 0, progressLabel: null };
+function countedRun(pipeline: number, unitsTotal: number, getRatio = 0.9): RunOptions {
+  return { pipeline, getRatio, durationS: null, unitsTotal, warmupS: 0, progressLabel: null };
 }
 
 async function generate(
@@ -59,10 +59,21 @@ describe('against a real Haus server', () => {
     assert.ok(result.cpuUs !== null, 'server CPU is read from /proc');
   });
 
-  test('transactions (START, 4 PUTs, COMMIT) count one op each and commit Ok', async () => {
-    const { result } = await generate(target, { txWrites: 4, fill: false }, countedRun(4, 300));
-    assert.deepEqual(result.errorSamples, []);
-    assert.equal(result.ops, 300);
+  test('transactions (START, 4 PUTs, COMMIT): each command an op, each commit a tx', async () => {
+    for (const pipeline of [1, 6]) {
+      const { result } = await generate(
+        target,
+        { txWrites: 4, fill: false },
+        countedRun(pipeline, 300),
+      );
+      assert.deepEqual(result.errorSamples, [], `P=${pipeline}`);
+      assert.deepEqual([result.ops, result.transactions], [300 * 6, 300], `P=${pipeline}`);
+    }
+  });
+
+  test('rows without transactions report no tx count', async () => {
+    const { result } = await generate(target, { txWrites: 0, fill: false }, countedRun(1, 50, 0));
+    assert.deepEqual([result.ops, result.transactions, result.txPerSec], [50, null, null]);
   });
 });
 
@@ -80,9 +91,9 @@ describe('against a real Haus server over RESP', () => {
       const single = await generate(target, { txWrites: 0, fill: true }, countedRun(4, 2000));
       assert.deepEqual(single.result.errorSamples, []);
       assert.deepEqual([single.result.ops, single.result.errors], [2000, 0]);
-      const tx = await generate(target, { txWrites: 4, fill: false }, countedRun(4, 300));
+      const tx = await generate(target, { txWrites: 4, fill: false }, countedRun(1, 300));
       assert.deepEqual(tx.result.errorSamples, []);
-      assert.deepEqual([tx.result.ops, tx.result.errors], [300, 0]);
+      assert.deepEqual([tx.result.ops, tx.result.transactions, tx.result.errors], [1800, 300, 0]);
     } finally {
       await haus.stop();
     }
@@ -101,10 +112,66 @@ describe('against a real Redis server', { skip: !redisAvailable() && 'no redis-s
       };
       const single = await generate(target, { txWrites: 0, fill: true }, countedRun(4, 2000));
       assert.deepEqual([single.result.ops, single.result.errors], [2000, 0]);
-      const tx = await generate(target, { txWrites: 4, fill: false }, countedRun(4, 300));
-      assert.deepEqual([tx.result.ops, tx.result.errors], [300, 0]);
+      const tx = await generate(target, { txWrites: 4, fill: false }, countedRun(1, 300));
+      assert.deepEqual([tx.result.ops, tx.result.transactions, tx.result.errors], [1800, 300, 0]);
     } finally {
       await redis.stop();
+    }
+  });
+});
+
+/**
+ * A peer that answers every command Ok, a millisecond late, and records the most commands it
+ * ever held unanswered on one connection (an interactive client never has more than one), and
+ * each connection's commands in order.
+ */
+function slowOkServer(seen: { mostUnanswered: number; commands: string[][] }): Promise<Server> {
+  const server = createServer((socket) => {
+    let unanswered = 0;
+    const commands: string[] = [];
+    seen.commands.push(commands);
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      const lines = text.split('\n').filter((line) => line !== '');
+      unanswered += lines.length;
+      seen.mostUnanswered = Math.max(seen.mostUnanswered, unanswered);
+      commands.push(...lines.map((line) => line.split(' ')[0] ?? ''));
+      setTimeout(() => {
+        unanswered -= lines.length;
+        if (!socket.destroyed) socket.write('{"status": "Ok"}\n'.repeat(lines.length));
+      }, 1);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('interactive transactions', () => {
+  test('at P=1 each command waits for the previous reply; at P=6 they go together', async () => {
+    for (const [pipeline, most] of [
+      [1, 1],
+      [6, 6],
+    ] as const) {
+      const seen = { mostUnanswered: 0, commands: [] as string[][] };
+      const server = await slowOkServer(seen);
+      try {
+        const { result } = await generate(
+          targetOf(server),
+          { txWrites: 4, fill: false },
+          countedRun(pipeline, 10),
+        );
+        assert.deepEqual([result.ops, result.transactions, result.errors], [60, 10, 0]);
+        assert.equal(seen.mostUnanswered, most, `P=${pipeline}`);
+        assert.deepEqual(seen.commands[0]?.slice(0, 6), [
+          'START',
+          'PUT',
+          'PUT',
+          'PUT',
+          'PUT',
+          'COMMIT',
+        ]);
+      } finally {
+        server.close();
+      }
     }
   });
 });
