@@ -50,6 +50,8 @@ export function writeResults(options: {
     machine: describeMachine(),
     args,
     scenarios: suite.outcomes,
+    /** `--compare-clients`: the same rows driven by the Node client, alternating with loadgen. */
+    crossCheck: suite.crossCheck,
     targets,
     redisBenchmark,
     notes: suite.notes,
