@@ -46,10 +46,39 @@ const reclaimIntervalMs = 1_000;
  * collected so often that writes went 3 times slower (512 MiB limit).
  */
 const smallLimitBytes = 256 * 1024 * 1024;
+/**
+ * How far V8 lets an old generation grow past what survived its last full collection before it
+ * collects again, in per cent (V8's own factor is up to 300 % for heaps this size). Shards'
+ * old generations are the data: 200k keys of 100 B (~22 MiB live a shard) grew to 85-88 MiB
+ * each after 30 s of 40 clients writing and committing, the process from 165 to 386 MiB of RSS;
+ * at 30 % they stay at ~30 MiB and the process at ~236 (1.44x; 60 %: ~246, 1.51x;
+ * bench/memory/run.js). What it costs, server CPU per operation in alternating runs on 2 shared
+ * cores: nothing beyond noise at P=16 9:1 and in the write and commit mix (100 B values), about
+ * 8 % more with 1 KiB values written 1:1 at P=16 (60 %: ~4 %), where each full collection marks
+ * a larger live heap. A V8 flag is process-wide and read at every collection: set once, it
+ * holds for every thread, restarted shards included.
+ */
+const oldGenerationGrowthPercent = 30;
+/**
+ * The main thread's young generation (V8 semi-space, MiB). By default it grows to 32 MiB a
+ * semi-space under load (52 MiB resident at the end of that run) though nothing the main thread
+ * allocates per command outlives its batch. Set after the shard threads have started: a flag
+ * given later does not resize their young generations (resourceLimits, `shardYoungGenerationMbMax`
+ * in src/config/bounds.ts, ~5 MiB a semi-space), and a shard restarted after a crash gets about
+ * the same from this one. Only part of it reaches a heap that already exists: the main thread's
+ * young generation then stays at ~26 MiB under that load.
+ */
+const mainSemiSpaceMb = 5;
+/** Under noeviction and volatile-*, once RSS passes this share of the limit every thread
+ * collects (at most once per `reclaimIntervalMs`), so garbage not yet collected does not count
+ * as full: a fast pipelined loader was refused at 206-212 MiB of RSS under a 256 MiB limit,
+ * RSS having touched 256 with garbage the collection then gave back. */
+const reclaimAboveShare = 0.9;
 
 // The main thread's own garbage (socket chunks, batches) counts in RSS too. The flag only
 // installs `gc` in contexts made after it is set, hence the new context.
 setFlagsFromString('--expose-gc');
+setFlagsFromString(`--heap-growing-percent=${oldGenerationGrowthPercent}`);
 const gc = runInNewContext('gc') as (options: object) => void;
 /** The last-resort flavour gives freed pages back at once (workers/shard-worker.ts). */
 const collectMainGarbage = () => gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
@@ -70,6 +99,7 @@ export class MemoryGuard {
   private readonly timer: NodeJS.Timeout;
   private readonly onFull: () => void;
   private lastReclaimMs = 0;
+  private wroteSinceReclaim = false;
   readonly policy: EvictionPolicy;
   /** The shards' data budget; null under noeviction. */
   readonly budget: EvictionBudget | null;
@@ -79,6 +109,8 @@ export class MemoryGuard {
     this.onFull = options.onFull;
     this.policy = options.policy;
     this.budget = null;
+    // The shard threads exist by now (src/net/server.ts starts them first).
+    setFlagsFromString(`--max-semi-space-size=${mainSemiSpaceMb}`);
     if (this.limitBytes < smallLimitBytes) {
       setFlagsFromString('--semi-space-growth-factor=1');
       setFlagsFromString('--optimize-for-size');
@@ -109,6 +141,7 @@ export class MemoryGuard {
     const now = Date.now();
     if (now - this.lastReclaimMs < reclaimIntervalMs) return;
     this.lastReclaimMs = now;
+    this.wroteSinceReclaim = false;
     collectMainGarbage();
     this.onFull();
   }
@@ -116,6 +149,7 @@ export class MemoryGuard {
   /** Counts a write that was let through, until the next sample sees it in RSS. */
   noteWrite(bytes: number): void {
     this.estimatedSinceSampleBytes += bytes;
+    this.wroteSinceReclaim = true;
   }
 
   /** Estimated bytes a write of this many key and value bytes adds. */
@@ -130,6 +164,14 @@ export class MemoryGuard {
   private sample(): void {
     this.rssBytes = process.memoryUsage.rss();
     this.estimatedSinceSampleBytes = 0;
+    // Only after writes: a full server nobody writes to is not collected every second.
+    if (
+      this.wroteSinceReclaim &&
+      !evictsAnyKey(this.policy) &&
+      this.rssBytes > this.limitBytes * reclaimAboveShare
+    ) {
+      this.reclaim();
+    }
     if (this.budget === null) return;
     this.budget.adjust(this.rssBytes, this.limitBytes, performance.now());
     // Evicted data is garbage until V8 collects it: over the limit, collect now.
