@@ -59,16 +59,12 @@ const smallLimitBytes = 256 * 1024 * 1024;
  * holds for every thread, restarted shards included.
  */
 const oldGenerationGrowthPercent = 30;
-/**
- * The main thread's young generation (V8 semi-space, MiB). By default it grows to 32 MiB a
- * semi-space under load (52 MiB resident at the end of that run) though nothing the main thread
- * allocates per command outlives its batch. Set after the shard threads have started: a flag
- * given later does not resize their young generations (resourceLimits, `shardYoungGenerationMbMax`
- * in src/config/bounds.ts, ~5 MiB a semi-space), and a shard restarted after a crash gets about
- * the same from this one. Only part of it reaches a heap that already exists: the main thread's
- * young generation then stays at ~26 MiB under that load.
- */
-const mainSemiSpaceMb = 5;
+// Not capped here: the main thread's young generation, the largest growth left under that load
+// (5.8 -> 52 MiB resident; its garbage dies young, but V8 grows a busy young generation to its
+// maximum). A --max-semi-space-size given at run time did not bound it reliably (Node 24: 4
+// held it at 26 MiB in one run, 5 not at all), and given at start it also overrides the shard
+// threads' resourceLimits (src/config/bounds.ts): 4 MiB brought that load to ~196 MiB (1.2x of
+// loaded) but cost 15-20 % more CPU per write. bench/memory/ measures it.
 /** Under noeviction and volatile-*, once RSS passes this share of the limit every thread
  * collects (at most once per `reclaimIntervalMs`), so garbage not yet collected does not count
  * as full: a fast pipelined loader was refused at 206-212 MiB of RSS under a 256 MiB limit,
@@ -109,8 +105,6 @@ export class MemoryGuard {
     this.onFull = options.onFull;
     this.policy = options.policy;
     this.budget = null;
-    // The shard threads exist by now (src/net/server.ts starts them first).
-    setFlagsFromString(`--max-semi-space-size=${mainSemiSpaceMb}`);
     if (this.limitBytes < smallLimitBytes) {
       setFlagsFromString('--semi-space-growth-factor=1');
       setFlagsFromString('--optimize-for-size');
