@@ -11,7 +11,7 @@ import { keyspaceError } from './keyspace.js';
 import { defaultClientThreads } from './load-generator.js';
 import { LOADGEN_KEY_BYTES } from './loadgen/loadgen-args.js';
 import type { ProtocolName } from './protocols/codec.js';
-import { SERVER_KINDS, type ServerKind } from './servers.js';
+import { DEFAULT_SERVER_KINDS, SERVER_KINDS, type ServerKind } from './servers.js';
 
 export interface BenchArgs {
   help: boolean;
@@ -137,9 +137,11 @@ Client
                          adds their Haus/Redis ratios side by side (needs a loadgen)
 
 Servers
-  --server S             haus | haus-resp | redis, or a comma-separated list of them, or
-                         both (haus,redis) or all (default all; Redis is skipped if
-                         redis-server is not on PATH)
+  --server S             haus | haus-resp | node-floor | redis, or a comma-separated list
+                         of them, or both (haus,redis), all (haus,haus-resp,redis: the
+                         default) or all+floor (all four; Redis is skipped if redis-server
+                         is not on PATH). node-floor is bench/floor/floor-server.ts, the
+                         least a Node server can do for the line protocol (opt-in)
   --shards N             Haus shards (default ${cores}, the core count)
   --connect HOST:PORT    --single only: drive a server that is already running
   --protocol P           with --connect: haus | resp (default haus)
@@ -240,14 +242,22 @@ function parseSuite(values: {
   return values['redis-benchmark'] === true ? 'redis-benchmark' : 'quick';
 }
 
-/** `all`, `both` (the two kinds before Haus spoke RESP), or a list such as `haus-resp,redis`. */
-function parseServers(text: string | undefined): readonly ServerKind[] {
-  if (text === undefined || text === 'all') return SERVER_KINDS;
+/**
+ * `all` (haus, haus-resp, redis), `all+floor` (and node-floor, which is opt-in), `both` (the
+ * two kinds before Haus spoke RESP), or a list such as `haus,node-floor,redis`.
+ */
+export function parseServers(text: string | undefined): readonly ServerKind[] {
+  if (text === undefined || text === 'all') return DEFAULT_SERVER_KINDS;
+  if (text === 'all+floor') return SERVER_KINDS;
   if (text === 'both') return ['haus', 'redis'];
   const named = text.split(',').map((word) => word.trim());
   const unknown = named.filter((word) => !(SERVER_KINDS as readonly string[]).includes(word));
   if (named.length === 0 || unknown.length > 0) {
-    fail('--server', text, `${SERVER_KINDS.join(' | ')}, a comma-separated list, both or all`);
+    fail(
+      '--server',
+      text,
+      `${SERVER_KINDS.join(' | ')}, a comma-separated list, both, all or all+floor`,
+    );
   }
   return SERVER_KINDS.filter((kind) => named.includes(kind));
 }

@@ -11,16 +11,19 @@ import { renderBarChart } from './svg-bar-chart.js';
 const COLOR: Record<ServerKind, string> = {
   haus: '#d9480f',
   'haus-resp': '#2b8a3e',
+  'node-floor': '#7048e8',
   redis: '#1864ab',
 };
 const LIGHT: Record<ServerKind, string> = {
   haus: '#ffa94d',
   'haus-resp': '#8ce99a',
+  'node-floor': '#b197fc',
   redis: '#74c0fc',
 };
 const DARK: Record<ServerKind, string> = {
   haus: '#862e0c',
   'haus-resp': '#1b5e20',
+  'node-floor': '#4527a0',
   redis: '#0b3a66',
 };
 

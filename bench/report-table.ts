@@ -2,12 +2,13 @@
  * The bench's text report: Markdown tables, so the same text reads in a terminal and pastes
  * into the README. One row per configuration and server, with server CPU per op split into the
  * main thread and the shards, and Haus/Redis ratios on each Haus row (line protocol and RESP);
- * then, when two clients ran, the second client's table and both clients' ratios side by side;
- * then memory per key and the target checks.
+ * then, when the node floor ran, Haus against it per row (how much of the gap to Redis is Node
+ * itself); then, when two clients ran, the second client's table and both clients' ratios side
+ * by side; then memory per key and the target checks.
  */
 import type { ClientName } from './load-driver.js';
 import type { Aggregate } from './run-aggregate.js';
-import { SERVER_KINDS, SERVER_LABEL, type ServerKind } from './servers.js';
+import { hasShards, SERVER_KINDS, SERVER_LABEL, type ServerKind } from './servers.js';
 import type { ScenarioOutcome, SuiteOutcome } from './suite-runner.js';
 import type { TargetCheck } from './targets.js';
 
@@ -25,6 +26,8 @@ const HEADER = [
 
 export function formatReport(suite: SuiteOutcome, targets: TargetCheck[], runs: number): string {
   const lines = resultTable(suite.outcomes);
+  const floor = floorComparison(suite.outcomes);
+  if (floor.length > 0) lines.push('', ...floor);
   if (suite.crossCheck !== null) {
     lines.push('', ...resultTable(suite.crossCheck), '', ...clientComparison(suite));
   }
@@ -83,8 +86,9 @@ function row(label: string, kind: ServerKind, result: Aggregate, redis: Aggregat
     thousands(result.p999Us),
     micros(result.cpuTotalUs),
     micros(result.cpuMainUs),
-    // Redis has no shards: its other threads (bio, io) are background work, shown as "-".
-    kind === 'redis' ? '-' : micros(result.cpuOtherThreadsUs),
+    // Redis and the floor have no shards: their other threads (Redis's bio and io, V8's
+    // helpers) are background work, shown as "-".
+    hasShards(kind) ? micros(result.cpuOtherThreadsUs) : '-',
     micros(result.clientCpuUs),
     String(result.errors),
     ratio((a) => a.opsPerSec),
@@ -92,6 +96,44 @@ function row(label: string, kind: ServerKind, result: Aggregate, redis: Aggregat
     ratio((a) => a.p99Us),
   ];
   return `| ${cells.join(' | ')} |`;
+}
+
+/**
+ * Per row, Haus's ops/s over the node floor's (both doors), and the floor's over Redis's: the
+ * floor is what one Node thread does with no work at all, so Haus / floor near 1 says the rest
+ * of the gap to Redis is Node's per-request cost, not Haus's. Empty when the floor did not run.
+ */
+function floorComparison(outcomes: ScenarioOutcome[]): string[] {
+  const doors = (['haus', 'haus-resp'] as const).filter((kind) =>
+    outcomes.some((o) => o.results[kind] !== undefined && o.results['node-floor'] !== undefined),
+  );
+  const rows = outcomes.flatMap((outcome) => {
+    const floor = outcome.results['node-floor'];
+    if (floor === undefined) return [];
+    const over = (top: Aggregate | undefined, bottom: Aggregate | undefined) =>
+      top === undefined || bottom === undefined
+        ? '-'
+        : `${(top.opsPerSec / bottom.opsPerSec).toFixed(2)}x`;
+    const cells = [
+      outcome.scenario.label,
+      ...doors.map((kind) => over(outcome.results[kind], floor)),
+      over(floor, outcome.results.redis),
+    ];
+    return [`| ${cells.join(' | ')} |`];
+  });
+  if (rows.length === 0) return [];
+  const heads = [
+    ...doors.map((kind) => `${SERVER_LABEL[kind]} / node floor`),
+    'node floor / Redis',
+  ];
+  return [
+    'Haus / node floor (ops/s; the floor is one Node thread, one Map, no checks: ' +
+      "what is left of Haus's gap to Redis once Node's own cost is taken out)",
+    '',
+    `| configuration | ${heads.join(' | ')} |`,
+    `|---|${heads.map(() => '--:').join('|')}|`,
+    ...rows,
+  ];
 }
 
 /** Both clients' Haus/Redis ops/s ratios per row, and how far the second is from the first. */

@@ -4,7 +4,9 @@
  * port, so a bench run needs no setup and leaves nothing running. Haus is one server with two
  * front doors, so it is two kinds here: `haus` spoken to in its line protocol, `haus-resp` the
  * same build spoken to in RESP on the same main port (a connection whose first byte is `*`),
- * with the client code that drives Redis. Redis runs with persistence
+ * with the client code that drives Redis. `node-floor` (opt-in) is bench/floor/floor-server.ts:
+ * the least a Node server can do for the line protocol, one thread and one Map, so Haus can be
+ * read against Node's own per-request cost as well as against Redis. Redis runs with persistence
  * off, as Haus has none, so neither pays for disk. Nothing is installed here: when
  * `redis-server` is missing, Redis is skipped and the report says why.
  */
@@ -21,17 +23,26 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_KEPT_CHARS = 4000;
 
-export type ServerKind = 'haus' | 'haus-resp' | 'redis';
+export type ServerKind = 'haus' | 'haus-resp' | 'node-floor' | 'redis';
 
 /** Every kind, in the order the report and the suites list them. */
-export const SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'redis'];
+export const SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'node-floor', 'redis'];
+
+/** The kinds driven when `--server` is not given (or is `all`): the floor is opt-in. */
+export const DEFAULT_SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'redis'];
 
 /** Names for tables and charts. */
 export const SERVER_LABEL: Record<ServerKind, string> = {
   haus: 'Haus',
   'haus-resp': 'Haus RESP',
+  'node-floor': 'Node floor',
   redis: 'Redis',
 };
+
+/** Kinds with no shard threads: their CPU is shown as total and main thread, shards `-`. */
+export function hasShards(kind: ServerKind): boolean {
+  return kind === 'haus' || kind === 'haus-resp';
+}
 
 export interface RunningServer {
   kind: ServerKind;
@@ -68,6 +79,16 @@ export async function startHaus(options: {
   ];
   const kind: ServerKind = protocol === 'haus' ? 'haus' : 'haus-resp';
   return launch({ kind, protocol, command: process.execPath, args, port });
+}
+
+/** The floor built next to this file: dist/bench/servers.js -> dist/bench/floor/floor-server.js. */
+export const FLOOR_SERVER_PATH = fileURLToPath(new URL('./floor/floor-server.js', import.meta.url));
+
+/** Starts the floor (line protocol, one thread, one Map) on a free loopback port. */
+export async function startFloor(): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [FLOOR_SERVER_PATH, String(port)];
+  return launch({ kind: 'node-floor', protocol: 'haus', command: process.execPath, args, port });
 }
 
 export async function startRedis(): Promise<RunningServer> {

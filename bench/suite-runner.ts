@@ -1,7 +1,7 @@
 /**
  * Runs a list of scenarios against the servers. Servers of one keyspace (one per kind and
  * shard count) are started and filled together, then, for each scenario and each run, driven
- * in turn (haus, haus-resp, redis, haus, haus-resp, redis, ...), so that on a machine shared
+ * in turn (haus, haus-resp, [node-floor,] redis, haus, haus-resp, redis, ...), so that on a machine shared
  * with other work a slow spell falls on every server alike and the medians of `--runs N`
  * compare like with like. Only one server is driven at a time; the others sit idle. With two
  * clients (`--compare-clients`), each server's runs alternate between them too.
@@ -14,10 +14,12 @@ import { type Aggregate, aggregate } from './run-aggregate.js';
 import type { Scenario } from './scenarios.js';
 import { redisUsedMemoryBytes } from './server-query.js';
 import {
+  hasShards,
   REDIS_MISSING,
   type RunningServer,
   redisAvailable,
   type ServerKind,
+  startFloor,
   startHaus,
   startRedis,
 } from './servers.js';
@@ -154,7 +156,7 @@ function groupIntoSessions(scenarios: Scenario[], kinds: readonly ServerKind[]):
     session.scenarios.push(scenario);
     for (const kind of kinds) {
       if (!scenario.servers.includes(kind)) continue;
-      const hausShards = kind === 'redis' ? 0 : scenario.hausShards;
+      const hausShards = hasShards(kind) ? scenario.hausShards : 0;
       let setup = session.setups.find((s) => s.kind === kind && s.hausShards === hausShards);
       if (setup === undefined) {
         setup = { kind, hausShards, scenarios: [] };
@@ -168,6 +170,7 @@ function groupIntoSessions(scenarios: Scenario[], kinds: readonly ServerKind[]):
 
 function start(setup: Setup): Promise<RunningServer> {
   if (setup.kind === 'redis') return startRedis();
+  if (setup.kind === 'node-floor') return startFloor();
   const protocol = setup.kind === 'haus-resp' ? 'resp' : 'haus';
   return startHaus({ shards: setup.hausShards, protocol });
 }
