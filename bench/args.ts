@@ -165,10 +165,19 @@ Load (--single uses them all; the suites use their own shapes and take only -d, 
                          each command one op; default 0 = single GETs and PUTs
 
 Output
-  --out DIR              where latest.json and the SVG charts go (default bench/results)
+  --out DIR              where latest.json and the SVG charts go (default bench/results;
+                         --redis-benchmark: bench/results/redis-benchmark)
   --no-charts            skip the SVG charts
   -h, --help             this text
 `;
+
+/** Where results go without --out: redis-benchmark's own folder for its suite, so running it
+ * does not replace the quick suite's latest.json and latest.md. */
+function defaultOutDir(suite: BenchArgs['suite']): string {
+  const folder =
+    suite === 'redis-benchmark' ? '../../bench/results/redis-benchmark/' : '../../bench/results/';
+  return fileURLToPath(new URL(folder, import.meta.url));
+}
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true });
@@ -205,7 +214,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       REDIS_BENCHMARK_REQUESTS,
       1,
     ),
-    outDir: values.out ?? fileURLToPath(new URL('../../bench/results/', import.meta.url)),
+    outDir: values.out ?? defaultOutDir(parseSuite(values)),
     charts: values['no-charts'] !== true,
   };
   if (args.getRatio > 1) fail('--get-ratio', String(args.getRatio), 'a number from 0 to 1');
