@@ -192,7 +192,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * it; on a bench machine that race is rare, and the start then fails loudly rather than
  * measuring the wrong thing.
  */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -16,12 +16,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findOnPath } from '../servers.js';
+import { findOnPath, freePort, LOOPBACK } from '../servers.js';
 
-const LOOPBACK = '127.0.0.1';
 const START_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 const OUTPUT_KEPT_CHARS = 8_000;
@@ -209,18 +208,4 @@ function parseStats(text: string): NutcrackerStats {
     });
   }
   return { serverEjects: Number(pool.server_ejects ?? 0), servers };
-}
-
-/** A port nothing listens on right now (a race with other programs is possible and rare; the
- * start then fails with nutcracker's own message). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }

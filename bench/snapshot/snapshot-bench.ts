@@ -14,13 +14,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { BenchArgs } from '../args.js';
 import { readRssBytes } from '../proc-stats.js';
 import { parseRedisBenchmarkCsv } from '../redis-benchmark-csv.js';
-import { findOnPath, LOOPBACK, startHaus } from '../servers.js';
+import { findOnPath, freePort, LOOPBACK, startHaus } from '../servers.js';
 import { RespLink } from './resp-link.js';
 
 const KEY_COUNT = 1_000_000;
@@ -242,18 +241,6 @@ async function startRedisWith(command: string, dir: string, file: string | null)
         child.kill('SIGTERM');
       }),
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function sleep(ms: number): Promise<void> {
