@@ -6,6 +6,7 @@
  * a port, a protocol and (for CPU figures) a pid.
  */
 import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type {
   ClientThreadConfig,
@@ -295,10 +296,6 @@ function summarize(
 
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Client threads by default: half the cores, since the server needs the other half. */

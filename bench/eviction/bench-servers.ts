@@ -51,7 +51,3 @@ export async function infoNumber(server: Configured, section: string, name: stri
 export function rssOf(server: Configured): number {
   return readRssBytes(server.server.pid) ?? 0;
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

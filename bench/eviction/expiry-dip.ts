@@ -6,8 +6,9 @@
  * that moment until the server has removed them all (DBSIZE back to the load's keys), which is
  * how long active expiry took. Haus and Redis, the same way.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOOPBACK } from '../servers.js';
-import { dbsize, type Kind, rssOf, sleep, startConfigured } from './bench-servers.js';
+import { dbsize, type Kind, rssOf, startConfigured } from './bench-servers.js';
 import { keyName } from './cache-aside.js';
 import { encode, ReplyStream } from './reply-stream.js';
 import { seededRandom } from './zipf-trace.js';

@@ -13,6 +13,7 @@
  * at the end, so a difference in capacity shows.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { evictionPolicies } from '../../src/config/eviction-policies.js';
 import { LOOPBACK } from '../servers.js';
 import {
@@ -21,7 +22,6 @@ import {
   infoNumber,
   type Kind,
   rssOf,
-  sleep,
   startConfigured,
 } from './bench-servers.js';
 import { keyName, playCacheAside } from './cache-aside.js';

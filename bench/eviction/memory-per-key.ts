@@ -5,8 +5,9 @@
  * growth. Each server starts empty for each case; RSS is read after 3 s of rest, once the
  * shards have collected what the load left.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LOOPBACK } from '../servers.js';
-import { infoNumber, type Kind, rssOf, sleep, startConfigured } from './bench-servers.js';
+import { infoNumber, type Kind, rssOf, startConfigured } from './bench-servers.js';
 import { keyName } from './cache-aside.js';
 import { encode, ReplyStream } from './reply-stream.js';
 

@@ -16,9 +16,10 @@
  * Each measurement starts its servers fresh. Prints Markdown; `--out` also writes it to a file.
  */
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fill } from './fill.js';
 import { findLoadgen, loadgenField, runLoadgen } from './loadgen.js';
-import { type Kind, type Server, sleep, startServer } from './servers.js';
+import { type Kind, type Server, startServer } from './servers.js';
 
 const mib = 1024 * 1024;
 const kinds: readonly Kind[] = ['Haus', 'Redis'];

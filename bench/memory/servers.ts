@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readRssBytes } from '../proc-stats.js';
 import { findOnPath, HAUS_CLI_PATH, LOOPBACK } from '../servers.js';
 import { RespLink } from '../snapshot/resp-link.js';
@@ -91,8 +92,4 @@ async function stopChild(child: ChildProcess, link: RespLink): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchArgs } from '../args.js';
 import { readRssBytes } from '../proc-stats.js';
 import { parseRedisBenchmarkCsv } from '../redis-benchmark-csv.js';
@@ -241,10 +242,6 @@ async function startRedisWith(command: string, dir: string, file: string | null)
         child.kill('SIGTERM');
       }),
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function formatTable(shards: number, haus: Figures, redis: Figures): string {
