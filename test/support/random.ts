@@ -1,14 +1,6 @@
-/** A small seeded generator (mulberry32) so a failing random test can be replayed by seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded generator (mulberry32) so a failing random test can be replayed by seed: the
+ * bench's, so tests and the eviction bench draw from one implementation. */
+export { seededRandom } from '../../bench/eviction/zipf-trace.js';
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
