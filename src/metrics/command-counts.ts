@@ -7,30 +7,21 @@
  * command here; its error reply is counted by kind (reply-meter.ts).
  */
 import { commandTable } from '../commands/command-table.js';
-import type { Command } from '../protocol/command-parser.js';
+import { type Command, commandNames } from '../protocol/command-parser.js';
 
 /** The line protocol's commands, as the parser names them (`Command['kind']`). */
-export const lineCommandKinds = [
-  'GET',
-  'PUT',
-  'DEL',
-  'START',
-  'COMMIT',
-  'ROLLBACK',
-  'PING',
-  'QUIT',
-  'EXPIRE',
-  'PEXPIRE',
-  'PERSIST',
-  'TTL',
-  'PTTL',
-  'INFO',
-  'AUTH',
-  'DEBUG',
-  'SAVE',
-] as const satisfies ReadonlyArray<Command['kind']>;
+export const lineCommandKinds = [...commandNames, 'DEBUG'] as const satisfies ReadonlyArray<
+  Command['kind']
+>;
 
 type LineCommandKind = (typeof lineCommandKinds)[number];
+/** Compiles only while every kind the parser returns has a counter. */
+const everyKindCounted: [Exclude<Command['kind'], LineCommandKind | 'blank' | 'error'>] extends [
+  never,
+]
+  ? true
+  : never = true;
+void everyKindCounted;
 
 /** Every RESP command name, by CommandSpec.index. */
 export const respCommandNames: readonly string[] = [...commandTable.values()]
@@ -41,27 +32,9 @@ export class CommandCounts {
   /** By CommandSpec.index (src/commands/command-table.ts). */
   readonly resp = new Float64Array(respCommandNames.length);
   /** By the parser's kind; `blank` and `error` lines are no command. */
-  readonly line: Record<Command['kind'], number> = {
-    GET: 0,
-    PUT: 0,
-    DEL: 0,
-    START: 0,
-    COMMIT: 0,
-    ROLLBACK: 0,
-    PING: 0,
-    QUIT: 0,
-    EXPIRE: 0,
-    PEXPIRE: 0,
-    PERSIST: 0,
-    TTL: 0,
-    PTTL: 0,
-    INFO: 0,
-    AUTH: 0,
-    DEBUG: 0,
-    SAVE: 0,
-    blank: 0,
-    error: 0,
-  };
+  readonly line = Object.fromEntries(
+    [...lineCommandKinds, 'blank', 'error'].map((kind) => [kind, 0]),
+  ) as Record<Command['kind'], number>;
 
   lineCount(kind: LineCommandKind): number {
     return this.line[kind];

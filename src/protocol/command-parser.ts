@@ -9,23 +9,29 @@
 import { echoedWordCharsMax } from '../config/bounds.js';
 import { messages } from './messages.js';
 
-export type CommandName =
-  | 'GET'
-  | 'PUT'
-  | 'DEL'
-  | 'START'
-  | 'COMMIT'
-  | 'ROLLBACK'
-  | 'PING'
-  | 'QUIT'
-  | 'EXPIRE'
-  | 'PEXPIRE'
-  | 'PERSIST'
-  | 'TTL'
-  | 'PTTL'
-  | 'INFO'
-  | 'AUTH'
-  | 'SAVE';
+/** The line protocol's command names (DEBUG aside: it is matched on its own, after these), upper-case
+ * ASCII, for a case-insensitive match without decoding the word. The one list: /metrics counts
+ * by it too (src/metrics/command-counts.ts). */
+export const commandNames = [
+  'GET',
+  'PUT',
+  'DEL',
+  'START',
+  'COMMIT',
+  'ROLLBACK',
+  'PING',
+  'QUIT',
+  'EXPIRE',
+  'PEXPIRE',
+  'PERSIST',
+  'TTL',
+  'PTTL',
+  'INFO',
+  'AUTH',
+  'SAVE',
+] as const;
+
+export type CommandName = (typeof commandNames)[number];
 
 /** Byte ranges into the buffer the line was parsed from (absolute offsets). */
 export interface KeyCommand {
@@ -123,27 +129,6 @@ function wordEnd(line: Buffer, from: number, end: number): number {
   while (i < end && !isSeparator(line[i])) i++;
   return i;
 }
-
-/** Each command name by length, upper-case ASCII bytes, for a case-insensitive match without
- * decoding the word. */
-const commandNames: readonly CommandName[] = [
-  'GET',
-  'PUT',
-  'DEL',
-  'START',
-  'COMMIT',
-  'ROLLBACK',
-  'PING',
-  'QUIT',
-  'EXPIRE',
-  'PEXPIRE',
-  'PERSIST',
-  'TTL',
-  'PTTL',
-  'INFO',
-  'AUTH',
-  'SAVE',
-];
 
 function matchCommand(line: Buffer, start: number, end: number): CommandName | 'DEBUG' | null {
   const length = end - start;
