@@ -170,7 +170,8 @@ export class LockTable {
     if (this.holderOf(stripe, keyId) !== txId) {
       throw new Error(`commit ${txId} released ${keyId}, which it does not hold`);
     }
-    const queue = this.waiters.get(keyId);
+    // Nobody waits for any key most of the time: no look-up then.
+    const queue = this.waiters.size === 0 ? undefined : this.waiters.get(keyId);
     if (queue === undefined) {
       this.drop(stripe, keyId);
       return;

@@ -349,8 +349,12 @@ export class Connection implements ClientSession {
       socket.destroy();
       return;
     }
-    // Replies going out may be what reading was waiting for.
-    this.processLines();
+    // Replies going out may be what reading was waiting for (it was paused), or what closing
+    // was waiting for. A client reading and running as it should has nothing left to run: its
+    // last pass ended because no whole line was left (one pass per command less, P=1).
+    if (this.socket.isPaused() || this.quitting || this.inputEnded || this.shuttingDown) {
+      this.processLines();
+    }
   }
 
   /** Reads only while a next command could run at once. */
