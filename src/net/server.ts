@@ -187,8 +187,18 @@ export class HausServer {
       await Promise.all(shards.map((shard) => shard.close()));
       throw error;
     }
-    await server.listeners.listen(config);
-    await server.metrics?.listen(config.metricsPort, config.host);
+    try {
+      await server.listeners.listen(config);
+      await server.metrics?.listen(config.metricsPort, config.host);
+    } catch (error) {
+      // A port taken (EADDRINUSE) or not ours to use: close what did start, or the shard
+      // threads would keep the process alive and `haus` would never exit.
+      await server.listeners.close();
+      await server.metrics?.close();
+      server.coordinator.stop();
+      await Promise.all(shards.map((shard) => shard.close()));
+      throw error;
+    }
     logger.info(
       {
         host: config.host,

@@ -63,6 +63,20 @@ describe('command line', () => {
     assert.equal(await server.stop(), 0);
   });
 
+  test('a port already in use stops start-up with a message and a non-zero exit', {
+    timeout: 30_000,
+  }, async () => {
+    const first = await startServer([]);
+    try {
+      const { code, stdout } = await runCli(['--port', String(first.port)]);
+      assert.equal(code, 1);
+      assert.match(stdout, /"msg":"haus could not start"/);
+      assert.match(stdout, /EADDRINUSE/);
+    } finally {
+      await first.stop();
+    }
+  });
+
   test('package.json has a haus bin entry pointing at the built CLI', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     assert.equal(pkg.bin.haus, 'dist/src/cli.js');
