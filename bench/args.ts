@@ -137,12 +137,16 @@ Client
                          adds their Haus/Redis ratios side by side (needs a loadgen)
 
 Servers
-  --server S             haus | haus-resp | node-floor | redis, or a comma-separated list
-                         of them, or both (haus,redis), all (haus,haus-resp,redis: the
-                         default) or all+floor (all four; Redis is skipped if redis-server
-                         is not on PATH). node-floor is bench/floor/floor-server.ts, the
-                         least a Node server can do for the line protocol (opt-in)
-  --shards N             Haus shards (default ${cores}, the core count)
+  --server S             haus | haus-resp | node-floor | node-floor-sharded | redis, or a
+                         comma-separated list of them, or both (haus,redis), all
+                         (haus,haus-resp,redis: the default) or all+floor (all five; Redis
+                         is skipped if redis-server is not on PATH). The floors are opt-in:
+                         node-floor is bench/floor/floor-server.ts, the least a Node server
+                         can do for the line protocol (one thread, one Map);
+                         node-floor-sharded is bench/floor/sharded-floor-server.ts, the
+                         least a server of Haus's design can do (a main thread and --shards
+                         shard threads, a batch per shard per turn, no checks)
+  --shards N             Haus shards, and the sharded floor's (default ${cores}, the core count)
   --connect HOST:PORT    --single only: drive a server that is already running
   --protocol P           with --connect: haus | resp (default haus)
   --server-pid PID       with --connect: read that process's CPU for the CPU/op column
@@ -252,8 +256,9 @@ function parseSuite(values: {
 }
 
 /**
- * `all` (haus, haus-resp, redis), `all+floor` (and node-floor, which is opt-in), `both` (the
- * two kinds before Haus spoke RESP), or a list such as `haus,node-floor,redis`.
+ * `all` (haus, haus-resp, redis), `all+floor` (and both floors, node-floor and
+ * node-floor-sharded, which are opt-in), `both` (the two kinds before Haus spoke RESP), or a
+ * list such as `haus,node-floor,redis`.
  */
 export function parseServers(text: string | undefined): readonly ServerKind[] {
   if (text === undefined || text === 'all') return DEFAULT_SERVER_KINDS;

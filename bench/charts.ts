@@ -12,18 +12,21 @@ const COLOR: Record<ServerKind, string> = {
   haus: '#d9480f',
   'haus-resp': '#2b8a3e',
   'node-floor': '#7048e8',
+  'node-floor-sharded': '#c2255c',
   redis: '#1864ab',
 };
 const LIGHT: Record<ServerKind, string> = {
   haus: '#ffa94d',
   'haus-resp': '#8ce99a',
   'node-floor': '#b197fc',
+  'node-floor-sharded': '#faa2c1',
   redis: '#74c0fc',
 };
 const DARK: Record<ServerKind, string> = {
   haus: '#862e0c',
   'haus-resp': '#1b5e20',
   'node-floor': '#4527a0',
+  'node-floor-sharded': '#a61e4d',
   redis: '#0b3a66',
 };
 

@@ -2,9 +2,9 @@
  * The bench's text report: Markdown tables, so the same text reads in a terminal and pastes
  * into the README. One row per configuration and server, with server CPU per op split into the
  * main thread and the shards, and Haus/Redis ratios on each Haus row (line protocol and RESP);
- * then, when the node floor ran, Haus against it per row (how much of the gap to Redis is Node
- * itself); then, when two clients ran, the second client's table and both clients' ratios side
- * by side; then memory per key and the target checks.
+ * then, when a floor ran, Haus against it per row (how much of the gap to Redis is Node itself,
+ * and how much is Haus's design); then, when two clients ran, the second client's table and
+ * both clients' ratios side by side; then memory per key and the target checks.
  */
 import type { ClientName } from './load-driver.js';
 import type { Aggregate } from './run-aggregate.js';
@@ -86,7 +86,7 @@ function row(label: string, kind: ServerKind, result: Aggregate, redis: Aggregat
     thousands(result.p999Us),
     micros(result.cpuTotalUs),
     micros(result.cpuMainUs),
-    // Redis and the floor have no shards: their other threads (Redis's bio and io, V8's
+    // Redis and the node floor have no shards: their other threads (Redis's bio and io, V8's
     // helpers) are background work, shown as "-".
     hasShards(kind) ? micros(result.cpuOtherThreadsUs) : '-',
     micros(result.clientCpuUs),
@@ -98,42 +98,73 @@ function row(label: string, kind: ServerKind, result: Aggregate, redis: Aggregat
   return `| ${cells.join(' | ')} |`;
 }
 
+/** The floors Haus is read against, each with what it is and what Haus / it says. */
+const FLOORS = [
+  {
+    kind: 'node-floor',
+    name: 'node floor',
+    title:
+      'Haus / node floor (ops/s; the floor is one Node thread, one Map, no checks: ' +
+      "what is left of Haus's gap to Redis once Node's own cost is taken out)",
+  },
+  {
+    kind: 'node-floor-sharded',
+    name: 'sharded floor',
+    title:
+      "Haus / sharded floor (ops/s; the floor is Haus's design with no checks, a main thread " +
+      "and as many shard threads as Haus, one batch per shard per turn: what Haus's own work " +
+      "costs on top of its design's thread hop)",
+  },
+] as const satisfies ReadonlyArray<{ kind: ServerKind; name: string; title: string }>;
+
 /**
- * Per row, Haus's ops/s over the node floor's (both doors), and the floor's over Redis's: the
- * floor is what one Node thread does with no work at all, so Haus / floor near 1 says the rest
- * of the gap to Redis is Node's per-request cost, not Haus's. Empty when the floor did not run.
+ * Per row, Haus's ops/s over each floor's that ran (both doors), and each floor's over
+ * Redis's. The node floor is what one Node thread does with no work at all, so Haus / node
+ * floor near 1 says the rest of the gap to Redis is Node's per-request cost, not Haus's; the
+ * sharded floor is the same for Haus's design, so Haus / sharded floor near 1 says Haus's
+ * checks, locks and undo records cost little beyond the hop to the shards. Empty when no floor
+ * ran.
  */
 function floorComparison(outcomes: ScenarioOutcome[]): string[] {
-  const doors = (['haus', 'haus-resp'] as const).filter((kind) =>
-    outcomes.some((o) => o.results[kind] !== undefined && o.results['node-floor'] !== undefined),
-  );
+  const columns = FLOORS.filter((floor) =>
+    outcomes.some((o) => o.results[floor.kind] !== undefined),
+  ).map((floor) => ({ floor, doors: doorsBeside(floor.kind, outcomes) }));
+  if (columns.length === 0) return [];
   const rows = outcomes.flatMap((outcome) => {
-    const floor = outcome.results['node-floor'];
-    if (floor === undefined) return [];
-    const over = (top: Aggregate | undefined, bottom: Aggregate | undefined) =>
-      top === undefined || bottom === undefined
-        ? '-'
-        : `${(top.opsPerSec / bottom.opsPerSec).toFixed(2)}x`;
-    const cells = [
-      outcome.scenario.label,
-      ...doors.map((kind) => over(outcome.results[kind], floor)),
-      over(floor, outcome.results.redis),
-    ];
-    return [`| ${cells.join(' | ')} |`];
+    if (columns.every(({ floor }) => outcome.results[floor.kind] === undefined)) return [];
+    const cells = columns.flatMap(({ floor, doors }) => {
+      const bottom = outcome.results[floor.kind];
+      return [
+        ...doors.map((kind) => opsOver(outcome.results[kind], bottom)),
+        opsOver(bottom, outcome.results.redis),
+      ];
+    });
+    return [`| ${outcome.scenario.label} | ${cells.join(' | ')} |`];
   });
-  if (rows.length === 0) return [];
-  const heads = [
-    ...doors.map((kind) => `${SERVER_LABEL[kind]} / node floor`),
-    'node floor / Redis',
-  ];
+  const heads = columns.flatMap(({ floor, doors }) => [
+    ...doors.map((kind) => `${SERVER_LABEL[kind]} / ${floor.name}`),
+    `${floor.name} / Redis`,
+  ]);
   return [
-    'Haus / node floor (ops/s; the floor is one Node thread, one Map, no checks: ' +
-      "what is left of Haus's gap to Redis once Node's own cost is taken out)",
+    ...columns.map(({ floor }) => floor.title),
     '',
     `| configuration | ${heads.join(' | ')} |`,
     `|---|${heads.map(() => '--:').join('|')}|`,
     ...rows,
   ];
+}
+
+/** Haus's doors measured in some row beside the floor `floorKind`. */
+function doorsBeside(floorKind: ServerKind, outcomes: ScenarioOutcome[]): ServerKind[] {
+  return (['haus', 'haus-resp'] as const).filter((kind) =>
+    outcomes.some((o) => o.results[kind] !== undefined && o.results[floorKind] !== undefined),
+  );
+}
+
+function opsOver(top: Aggregate | undefined, bottom: Aggregate | undefined): string {
+  return top === undefined || bottom === undefined
+    ? '-'
+    : `${(top.opsPerSec / bottom.opsPerSec).toFixed(2)}x`;
 }
 
 /** Both clients' Haus/Redis ops/s ratios per row, and how far the second is from the first. */

@@ -6,7 +6,10 @@
  * same build spoken to in RESP on the same main port (a connection whose first byte is `*`),
  * with the client code that drives Redis. `node-floor` (opt-in) is bench/floor/floor-server.ts:
  * the least a Node server can do for the line protocol, one thread and one Map, so Haus can be
- * read against Node's own per-request cost as well as against Redis. Redis runs with persistence
+ * read against Node's own per-request cost as well as against Redis. `node-floor-sharded`
+ * (opt-in) is bench/floor/sharded-floor-server.ts: the least a server of Haus's design can do
+ * (a main thread, as many shard threads as Haus gets, a batch per shard per turn), so Haus can
+ * be read against the cost of its design's thread hop too. Redis runs with persistence
  * off, as Haus has none, so neither pays for disk. Nothing is installed here: when
  * `redis-server` is missing, Redis is skipped and the report says why.
  */
@@ -23,12 +26,18 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const OUTPUT_KEPT_CHARS = 4000;
 
-export type ServerKind = 'haus' | 'haus-resp' | 'node-floor' | 'redis';
+export type ServerKind = 'haus' | 'haus-resp' | 'node-floor' | 'node-floor-sharded' | 'redis';
 
 /** Every kind, in the order the report and the suites list them. */
-export const SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'node-floor', 'redis'];
+export const SERVER_KINDS: readonly ServerKind[] = [
+  'haus',
+  'haus-resp',
+  'node-floor',
+  'node-floor-sharded',
+  'redis',
+];
 
-/** The kinds driven when `--server` is not given (or is `all`): the floor is opt-in. */
+/** The kinds driven when `--server` is not given (or is `all`): the floors are opt-in. */
 export const DEFAULT_SERVER_KINDS: readonly ServerKind[] = ['haus', 'haus-resp', 'redis'];
 
 /** Names for tables and charts. */
@@ -36,12 +45,16 @@ export const SERVER_LABEL: Record<ServerKind, string> = {
   haus: 'Haus',
   'haus-resp': 'Haus RESP',
   'node-floor': 'Node floor',
+  'node-floor-sharded': 'Node floor, sharded',
   redis: 'Redis',
 };
 
-/** Kinds with no shard threads: their CPU is shown as total and main thread, shards `-`. */
+/**
+ * Kinds with shard threads, started with the bench's shard count. The others' CPU is shown as
+ * total and main thread, shards `-`.
+ */
 export function hasShards(kind: ServerKind): boolean {
-  return kind === 'haus' || kind === 'haus-resp';
+  return kind === 'haus' || kind === 'haus-resp' || kind === 'node-floor-sharded';
 }
 
 export interface RunningServer {
@@ -89,6 +102,31 @@ export async function startFloor(): Promise<RunningServer> {
   const port = await freePort();
   const args = [FLOOR_SERVER_PATH, String(port)];
   return launch({ kind: 'node-floor', protocol: 'haus', command: process.execPath, args, port });
+}
+
+/** The sharded floor, next to the floor in dist/bench/floor/. */
+export const SHARDED_FLOOR_SERVER_PATH = fileURLToPath(
+  new URL('./floor/sharded-floor-server.js', import.meta.url),
+);
+
+/**
+ * Starts the sharded floor (line protocol, a main thread and `shards` shard threads) on a free
+ * loopback port; `slotBytes` (default: its own 4 MiB) sizes each shard's two buffers.
+ */
+export async function startShardedFloor(options: {
+  shards: number;
+  slotBytes?: number;
+}): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [SHARDED_FLOOR_SERVER_PATH, String(port), String(options.shards)];
+  if (options.slotBytes !== undefined) args.push(String(options.slotBytes));
+  return launch({
+    kind: 'node-floor-sharded',
+    protocol: 'haus',
+    command: process.execPath,
+    args,
+    port,
+  });
 }
 
 export async function startRedis(): Promise<RunningServer> {

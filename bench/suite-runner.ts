@@ -1,10 +1,10 @@
 /**
  * Runs a list of scenarios against the servers. Servers of one keyspace (one per kind and
  * shard count) are started and filled together, then, for each scenario and each run, driven
- * in turn (haus, haus-resp, [node-floor,] redis, haus, haus-resp, redis, ...), so that on a machine shared
- * with other work a slow spell falls on every server alike and the medians of `--runs N`
- * compare like with like. Only one server is driven at a time; the others sit idle. With two
- * clients (`--compare-clients`), each server's runs alternate between them too.
+ * in turn (haus, haus-resp, [the floors,] redis, haus, haus-resp, redis, ...), so that on a
+ * machine shared with other work a slow spell falls on every server alike and the medians of
+ * `--runs N` compare like with like. Only one server is driven at a time; the others sit idle.
+ * With two clients (`--compare-clients`), each server's runs alternate between them too.
  */
 import type { BenchArgs } from './args.js';
 import type { ClientName, LoadDriver } from './load-driver.js';
@@ -22,6 +22,7 @@ import {
   startFloor,
   startHaus,
   startRedis,
+  startShardedFloor,
 } from './servers.js';
 
 /** Lets the server's allocator and GC settle before resident memory is read. */
@@ -171,6 +172,7 @@ function groupIntoSessions(scenarios: Scenario[], kinds: readonly ServerKind[]):
 function start(setup: Setup): Promise<RunningServer> {
   if (setup.kind === 'redis') return startRedis();
   if (setup.kind === 'node-floor') return startFloor();
+  if (setup.kind === 'node-floor-sharded') return startShardedFloor({ shards: setup.hausShards });
   const protocol = setup.kind === 'haus-resp' ? 'resp' : 'haus';
   return startHaus({ shards: setup.hausShards, protocol });
 }

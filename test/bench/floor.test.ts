@@ -36,7 +36,13 @@ function benchArgs(extra: string[]) {
 test('the floor is opt-in: not in the default or in all, named or all+floor brings it', () => {
   assert.deepEqual(parseServers(undefined), ['haus', 'haus-resp', 'redis']);
   assert.deepEqual(parseServers('all'), ['haus', 'haus-resp', 'redis']);
-  assert.deepEqual(parseServers('all+floor'), ['haus', 'haus-resp', 'node-floor', 'redis']);
+  assert.deepEqual(parseServers('all+floor'), [
+    'haus',
+    'haus-resp',
+    'node-floor',
+    'node-floor-sharded',
+    'redis',
+  ]);
   assert.deepEqual(parseServers('redis,node-floor,haus'), ['haus', 'node-floor', 'redis']);
   assert.throws(() => parseServers('floor'), /--server "floor" is not valid/);
 });

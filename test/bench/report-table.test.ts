@@ -92,3 +92,31 @@ test('with two clients, both ratios and their difference are listed per row', ()
   );
   assert.match(report, /^\| 1 conn, P=1, GETs \| Haus \| 0\.30 \| 0\.30 \| \+0\.00 \|/m);
 });
+
+test('with both floors, Haus is read against each: a column pair per floor, - where one is missing', () => {
+  const [txi4, lat1] = outcomes('loadgen', 60_000);
+  assert.ok(txi4 !== undefined && lat1 !== undefined);
+  txi4.results['node-floor'] = aggregate([run(100_000, 300, [5, 5], true)]);
+  txi4.results['node-floor-sharded'] = aggregate([run(80_000, 400, [8, 5], true)]);
+  lat1.results['node-floor-sharded'] = aggregate([run(60_000, 20, [20, 12])]);
+  const report = formatReport({ outcomes: [txi4, lat1], crossCheck: null, notes: [] }, [], 1);
+  assert.match(report, /^Haus \/ node floor \(ops\/s;.*\)\nHaus \/ sharded floor \(ops\/s;.*\)$/m);
+  assert.match(
+    report,
+    /^\| configuration \| Haus \/ node floor \| node floor \/ Redis \| Haus \/ sharded floor \| sharded floor \/ Redis \|$/m,
+  );
+  assert.match(
+    report,
+    /^\| tx K=4 interactive, P=1, 50 conns \| 0\.60x \| 0\.83x \| 0\.75x \| 0\.67x \|$/m,
+  );
+  assert.match(report, /^\| 1 conn, P=1, GETs \| - \| - \| 0\.50x \| 0\.60x \|$/m);
+  // The sharded floor's shard threads are shown, as Haus's are; the node floor has none.
+  assert.match(
+    report,
+    /^\| tx K=4 interactive, P=1, 50 conns \| Node floor, sharded \|.* \| 8\.00 \| 5\.00 \| 3\.00 \|/m,
+  );
+  assert.match(
+    report,
+    /^\| tx K=4 interactive, P=1, 50 conns \| Node floor \|.* \| 5\.00 \| 5\.00 \| - \|/m,
+  );
+});
