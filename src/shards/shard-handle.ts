@@ -273,6 +273,12 @@ export class ShardHandle {
       snapshotPort: snapshotChannel.port2,
     };
     await this.pool.run(request, { transferList: [port2, snapshotChannel.port2] });
+    if (this.closing) {
+      // The server stopped while this thread was starting: nothing may keep the process up.
+      port1.close();
+      snapshotChannel.port1.close();
+      return;
+    }
     port1.on('message', (notice: ReplyNotice) => this.onResult(notice));
     snapshotChannel.port1.on('message', (message: SnapshotFromShard) => {
       this.onSnapshotMessage?.(message);
@@ -370,7 +376,10 @@ export class ShardHandle {
     }
     // piscina starts the replacement thread right after this event; hand it a new port.
     setImmediate(() => {
+      if (this.closing) return;
       this.attach().catch((error: unknown) => {
+        // A stop right after the failure destroys the pool under the new thread: no fault.
+        if (this.closing) return;
         this.logger.fatal({ shard: this.index, err: error }, 'shard could not be restarted');
         process.exit(1);
       });
