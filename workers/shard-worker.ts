@@ -256,7 +256,8 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
 
 /** A commit's part on this shard: its writes were validated (UTF-8, limits) by the main
  * thread when they were buffered, and their keys are locked there until every shard of the
- * commit has acknowledged. */
+ * commit has acknowledged. Transaction id 0: the whole commit is this part, sent unlocked
+ * (src/coordinator/commit.ts), so there is nothing to undo and no record is kept. */
 function applyCommitPart(
   ops: Int32Array,
   at: number,
@@ -264,7 +265,8 @@ function applyCommitPart(
   txId: number,
   writeCount: number,
 ): number {
-  store.beginCommitPart(txId);
+  const recorded = txId !== 0;
+  if (recorded) store.beginCommitPart(txId);
   replies.writeEmpty();
   for (let i = 1; i <= writeCount; i++) {
     const w = at + i * opFieldCount;
@@ -274,15 +276,18 @@ function applyCommitPart(
     }
     const key = bytes.toString('latin1', ops[w + 1], ops[w + 2]);
     if (ops[w] === OpCode.txPut) {
-      store.txWrite(key, byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number));
+      const value = byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number);
+      if (recorded) store.txWrite(key, value);
+      else store.put(key, value);
     } else if (ops[w] === OpCode.txDel) {
-      store.txWrite(key, undefined);
+      if (recorded) store.txWrite(key, undefined);
+      else store.delete(key);
     } else {
       throw new Error(`commit ${txId} carries operation code ${ops[w]} among its writes`);
     }
     replies.writeEmpty();
   }
-  store.endCommitPart();
+  if (recorded) store.endCommitPart();
   return 1 + writeCount;
 }
 

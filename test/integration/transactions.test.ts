@@ -9,7 +9,7 @@ import { errorReplyText } from '../../src/protocol/reply-format.js';
 import { Client, sleep } from '../support/client.js';
 import { pick, seededRandom } from '../support/random.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
-import { keysSharingAStripe } from '../support/shard-keys.js';
+import { keysOnShard, keysSharingAStripe } from '../support/shard-keys.js';
 
 const ok = '{"status": "Ok"}';
 const notFound = { status: 'Error', mesg: 'Key not found!' };
@@ -287,24 +287,54 @@ describe('transactions', () => {
 
   test('commits on different keys that share a lock stripe do not wait for each other', async () => {
     const { keys, shard } = await keysSharingAStripe(4, 'stripe');
-    // While the shard is stalled, a commit holds its key's lock until the shard answers.
+    // Each commit also writes a key of another shard: a commit of one shard takes no lock.
+    const others = await keysOnShard(4, (shard + 1) % 4, 2, 'stripe-other');
+    // While the shard is stalled, a commit holds its keys' locks until the shard answers.
     const staller = await Client.connect(server.port);
     staller.write(`DEBUG STALL-SHARD ${shard} 1500\n`);
     const writers = await Promise.all(keys.map(() => Client.connect(server.port)));
     for (const [i, writer] of writers.entries()) {
-      writer.write(`START\nPUT ${keys[i]} v${i}\nCOMMIT\n`);
+      writer.write(`START\nPUT ${keys[i]} v${i}\nPUT ${others[i]} w${i}\nCOMMIT\n`);
     }
     let mostHeld = 0;
-    for (let waited = 0; waited < 1200 && mostHeld < 2; waited += 50) {
+    for (let waited = 0; waited < 1200 && mostHeld < 4; waited += 50) {
       mostHeld = Math.max(mostHeld, Number(await locksHeld(server.port)));
       await sleep(50);
     }
-    assert.equal(mostHeld, 2, "the second commit waited for the first one's lock");
-    for (const writer of writers) assert.deepEqual(await writer.readLines(3), [ok, ok, ok]);
+    assert.equal(mostHeld, 4, "the second commit waited for the first one's lock");
+    for (const writer of writers) assert.deepEqual(await writer.readLines(4), [ok, ok, ok, ok]);
     assert.deepEqual(await staller.readLines(1), [ok]);
     for (const [i, key] of keys.entries()) {
       assert.deepEqual(await staller.call(`GET ${key}`), { status: 'Ok', result: `v${i}` });
+      assert.deepEqual(await staller.call(`GET ${others[i]}`), { status: 'Ok', result: `w${i}` });
     }
     for (const client of [staller, ...writers]) client.close();
+  });
+
+  test('a commit of one shard takes no lock, but comes after a commit holding one of its keys', async () => {
+    const [held, free] = await keysOnShard(4, 2, 2, 'one-shard');
+    const [elsewhere] = await keysOnShard(4, 3, 1, 'one-shard-other');
+    const staller = await Client.connect(server.port);
+    staller.write('DEBUG STALL-SHARD 2 1000\n');
+    // A commit of two shards holds `held` until shard 2 answers.
+    const first = await Client.connect(server.port);
+    first.write(`START\nPUT ${held} first\nPUT ${elsewhere} first\nCOMMIT\n`);
+    // A commit of shard 2 alone, on a free key: no lock while the shard is stalled.
+    const alone = await Client.connect(server.port);
+    alone.write(`START\nPUT ${free} alone\nCOMMIT\n`);
+    await sleep(200);
+    assert.equal(await locksHeld(server.port), '2');
+    // A commit of shard 2 alone on the held key waits for the first commit.
+    const second = await Client.connect(server.port);
+    second.write(`START\nPUT ${held} second\nPUT ${free} second\nCOMMIT\n`);
+    assert.deepEqual(await first.readLines(4), [ok, ok, ok, ok]);
+    assert.deepEqual(await alone.readLines(3), [ok, ok, ok]);
+    assert.deepEqual(await second.readLines(4), [ok, ok, ok, ok]);
+    assert.deepEqual(await staller.readLines(1), [ok]);
+    assert.deepEqual(await staller.call(`GET ${held}`), { status: 'Ok', result: 'second' });
+    assert.deepEqual(await staller.call(`GET ${free}`), { status: 'Ok', result: 'second' });
+    assert.deepEqual(await staller.call(`GET ${elsewhere}`), { status: 'Ok', result: 'first' });
+    assert.equal(await locksHeld(server.port), '0');
+    for (const client of [staller, first, alone, second]) client.close();
   });
 });
