@@ -11,26 +11,12 @@ import { nodeClientDriver } from '../../bench/node-client-driver.js';
 import { formatReport } from '../../bench/report-table.js';
 import { singleScenario } from '../../bench/scenarios.js';
 import { runSuite } from '../../bench/suite-runner.js';
+import { smallBenchArgs } from '../support/bench-args.js';
 
 const loadgen = parseBenchArgs([]).loadgen; // $HAUS_LOADGEN when it names an executable
 
 function benchArgs(extra: string[]) {
-  return parseBenchArgs([
-    '--single',
-    '--keys',
-    '1000',
-    '-c',
-    '2',
-    '-P',
-    '4',
-    '-t',
-    '1',
-    '--warmup',
-    '0',
-    '--shards',
-    '2',
-    ...extra,
-  ]);
+  return smallBenchArgs(['-c', '2', '-P', '4', ...extra]);
 }
 
 test('the floor is opt-in: not in the default or in all, named or all+floor brings it', () => {
