@@ -56,6 +56,10 @@ interface LockedKey extends LockKey {
   readonly shard: number;
 }
 
+/** Commands of several keys a shard runs whole when all their keys are its own
+ * (workers/command-executor.ts): their replies need no merging. */
+const oneShardCommands = new Set(['mget', 'mset', 'del', 'unlink', 'exists']);
+
 export const oomMessage = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export interface CommandRunnerOptions {
@@ -135,6 +139,51 @@ export class CommandRunner {
     }
     send(call);
     return false;
+  }
+
+  /**
+   * MGET, MSET, DEL, UNLINK or EXISTS whose keys all live on one shard, none of their stripes
+   * locked: sent to that shard as one command, like a one-key command (runKey). The shard runs
+   * it whole, so it is atomic by itself, and it comes after every commit already sent there.
+   * Returns false, having done nothing, when the command does not qualify: then it goes
+   * through runAtomic. (redis-benchmark's MSET of one key ten times, -P 16: 0.16x of Redis
+   * through runAtomic's plans, one-key and one-shard alike.)
+   */
+  runOnOneShard(session: ClientSession, call: CommandCall, resp3: boolean): boolean {
+    const { spec, args, count } = call;
+    if (!oneShardCommands.has(spec.name) || this.locks.isGated) return false;
+    // MSET with a key and no value: runAtomic's plan answers Redis's arity error.
+    if (spec.keyStep === 2 && count % 2 === 0) return false;
+    let shard = -1;
+    for (let i = 1; i < count; i += spec.keyStep) {
+      const stripe = this.router.stripeOf(
+        args.bytes,
+        args.starts[i] as number,
+        args.ends[i] as number,
+      );
+      if (this.locks.isStripeHeld(stripe)) return false;
+      const keyShard = this.router.shardOfStripe(stripe);
+      if (shard === -1) shard = keyShard;
+      else if (keyShard !== shard) return false;
+    }
+    const refusal = this.memoryRefusal(call);
+    if (refusal !== null) {
+      session.replies.push(refusal);
+      return true;
+    }
+    const handle = this.shards[shard] as ShardHandle;
+    const slot = session.replies.reserve();
+    let replyBytes = 0;
+    if (spec.code === CommandCode.mget) {
+      // As for GET (runKey): bounds the replies not yet formatted, a value for each key.
+      replyBytes = (handle.largestValueBytesBound() + 32) * (count - 1);
+      session.replies.expectLastReplyBytes(replyBytes);
+    }
+    handle
+      .batchFor(callBytes(call) + 4 * count, replyBytes)
+      .addCommandOp(spec.code, resp3, args, 1, count, slot);
+    handle.scheduleFlush();
+    return true;
   }
 
   /**

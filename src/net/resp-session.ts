@@ -189,7 +189,7 @@ export class RespSession {
           (spec.name === 'del' || spec.name === 'unlink' || spec.name === 'exists')
         ) {
           waits = runner.runKey(this.client, call, this.resp3, resume);
-        } else {
+        } else if (!runner.runOnOneShard(this.client, call, this.resp3)) {
           waits = this.runAtomic([ownedCall(call)], false);
         }
         break;

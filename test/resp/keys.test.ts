@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../support/client.js';
 import { error, OK, type Reply, RespClient, simple } from '../support/resp-client.js';
+import { keysOnShard } from '../support/shard-keys.js';
 import { startTarget, type Target, targetKinds } from '../support/targets.js';
 
 const notInteger = error('ERR value is not an integer or out of range');
@@ -73,6 +74,22 @@ for (const kind of targetKinds()) {
       assert.deepEqual(
         await c.call('DEL'),
         error("ERR wrong number of arguments for 'del' command"),
+      );
+    });
+
+    test('MSET, MGET, DEL, UNLINK and EXISTS of keys on one shard answer as any others', async () => {
+      // All on Haus's shard 0 (of 2): the shard runs each command whole (runOnOneShard).
+      const keys = await keysOnShard(2, 0, 4, 'keys:one');
+      const [k1, k2, k3, k4] = keys as [string, string, string, string];
+      assert.deepEqual(await c.call('MSET', k1, '1', k2, '2', k3, '3', k1, 'one'), OK);
+      assert.deepEqual(await c.call('MGET', k1, k2, k4, k3), ['one', '2', null, '3']);
+      assert.equal(await c.call('EXISTS', k1, k1, k4, k2), 3);
+      assert.equal(await c.call('DEL', k1, k4), 1);
+      assert.equal(await c.call('UNLINK', k2, k3, k2), 2);
+      assert.deepEqual(await c.call('MGET', k1, k2, k3), [null, null, null]);
+      assert.deepEqual(
+        await c.call('MSET', k1, '1', k2),
+        error("ERR wrong number of arguments for 'mset' command"),
       );
     });
 
