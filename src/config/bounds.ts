@@ -52,3 +52,8 @@ export const metricsConnectionsMax = 16;
 /** A request on --metrics-port must arrive whole within this, and an idle keep-alive connection
  * closes after it (Prometheus's default scrape timeout is 10 s). */
 export const metricsRequestMsMax = 10_000;
+
+/** Bytes of an over-long line a connection drops between two young-generation collections of
+ * the main thread (memory-guard.ts, collectYoungGarbage): what a client sending such a line can
+ * leave as garbage besides the line limit. */
+export const droppedLineBytesPerCollection = 8 * 1024 * 1024;

@@ -17,9 +17,10 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { clientRepliesPendingMax } from '../config/bounds.js';
+import { clientRepliesPendingMax, droppedLineBytesPerCollection } from '../config/bounds.js';
 import type { Config } from '../config/options.js';
 import type { ClientSession, Coordinator } from '../coordinator/coordinator.js';
+import { collectYoungGarbage } from '../coordinator/memory-guard.js';
 import type { Transaction } from '../coordinator/transaction.js';
 import { type Command, parseCommand } from '../protocol/command-parser.js';
 import { LineSplitter, lineTooLong, type SplitLine } from '../protocol/line-splitter.js';
@@ -89,6 +90,8 @@ export class Connection implements ClientSession {
   /** Our side is ended: no command will run and no reply is owed. */
   private ended = false;
   private flushTimer: NodeJS.Timeout | null = null;
+  /** The splitter's droppedBytes at the last young collection this connection asked for. */
+  private droppedBytesCollected = 0;
   private readonly onFlushed = () => this.processLines();
   private readonly onResumed = () => {
     this.waiting = false;
@@ -156,6 +159,12 @@ export class Connection implements ClientSession {
       this.splitter.push(chunk);
     }
     this.processLines();
+    // Dropped bytes of an over-long line are garbage V8 would let grow to ~64 MiB.
+    const dropped = this.splitter.droppedBytes;
+    if (dropped - this.droppedBytesCollected >= droppedLineBytesPerCollection) {
+      this.droppedBytesCollected = dropped;
+      collectYoungGarbage();
+    }
   }
 
   /** One port, two protocols (SPEC.md section 7): every Redis client starts with a multibulk

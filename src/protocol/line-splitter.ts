@@ -41,6 +41,8 @@ export class LineSplitter {
   /** True from the moment a line passed the limit until its `\n` arrives. */
   private discarding = false;
   private receivedBytes = 0;
+  /** Bytes of over-long lines dropped so far (never decreases). */
+  droppedBytes = 0;
   private readonly line: LineRange = { bytes: Buffer.alloc(0), start: 0, end: 0 };
 
   constructor(lineBytesMax: number) {
@@ -92,6 +94,7 @@ export class LineSplitter {
       this.headOffset = end + 1;
       if (this.headOffset === head.length) this.head = null;
       if (this.discarding) {
+        this.droppedBytes += end - start;
         this.discarding = false;
         continue;
       }
@@ -114,12 +117,17 @@ export class LineSplitter {
 
   /** Returns true when this piece pushed the line over the limit (reported once). */
   private keepPartial(piece: Buffer): boolean {
-    if (this.discarding || piece.length === 0) return false;
+    if (piece.length === 0) return false;
+    if (this.discarding) {
+      this.droppedBytes += piece.length;
+      return false;
+    }
     // Over the limit, unless the one byte over is a `\r` that may be the line ending's (which
     // does not count): then the next byte decides.
     const lineBytes = this.partialBytes + piece.length;
     const endsInCarriageReturn = piece[piece.length - 1] === carriageReturn;
     if (lineBytes > this.lineBytesMax + (endsInCarriageReturn ? 1 : 0)) {
+      this.droppedBytes += lineBytes;
       this.partial = [];
       this.partialBytes = 0;
       this.discarding = true;

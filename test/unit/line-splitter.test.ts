@@ -69,8 +69,11 @@ test('an over-long line is dropped as it arrives, never buffered', () => {
     assert.ok(splitter.bufferedBytes <= 1025, `holds ${splitter.bufferedBytes} bytes`);
   }
   assert.equal(reports, 1);
+  assert.equal(splitter.droppedBytes, 256 * 64 * 1024);
   splitter.push(Buffer.from('aaa\nPING\n'));
   assert.deepEqual(drain(splitter), ['PING']);
+  // The over-long line's last 3 bytes; PING was no part of it.
+  assert.equal(splitter.droppedBytes, 256 * 64 * 1024 + 3);
 });
 
 test('at end of input an unterminated line is a command, an over-long one is not', () => {
