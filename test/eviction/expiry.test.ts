@@ -5,12 +5,12 @@
  * line protocol's START SERIALIZABLE is in test/integration/expiry-line.test.ts).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { sleep } from '../support/client.js';
 import { rssBytes } from '../support/proc.js';
 import { OK, QUEUED, RespClient, Simple } from '../support/resp-client.js';
 import { startServer } from '../support/server-process.js';
-import { startTarget, type Target, targetKinds } from '../support/targets.js';
+import { describeOnTargets } from '../support/targets.js';
 
 const mib = 1024 * 1024;
 
@@ -80,40 +80,27 @@ test('300,000 keys with a 1 s expiry, never read, leave DBSIZE and RSS within 8 
   assert.ok(Number(/expired_keys:(\d+)/.exec(info)?.[1]) >= count + 50_000);
 });
 
-for (const kind of targetKinds()) {
-  describe(`a key that expires is a write for WATCH (${kind})`, () => {
-    let target: Target;
-    let c: RespClient;
-    before(async () => {
-      target = await startTarget(kind);
-      c = await RespClient.connect(target.port);
-    });
-    after(async () => {
-      c?.close();
-      await target?.stop();
-    });
-
-    test('a watched key that expires between its GET and EXEC makes EXEC apply nothing', async () => {
-      assert.deepEqual(await c.call('SET', 'w:k', 'v', 'PX', '200'), OK);
-      assert.deepEqual(await c.call('WATCH', 'w:k'), OK);
-      assert.equal(await c.call('GET', 'w:k'), 'v');
-      await sleep(350);
-      assert.deepEqual(await c.call('MULTI'), OK);
-      assert.deepEqual(await c.call('SET', 'w:copy', 'v'), QUEUED);
-      assert.equal(await c.call('EXEC'), null);
-      assert.equal(await c.call('GET', 'w:copy'), null);
-      assert.equal(await c.call('EXISTS', 'w:k'), 0);
-    });
-
-    test('without WATCH, a key that expires between GET and EXEC is gone and EXEC applies', async () => {
-      assert.deepEqual(await c.call('SET', 'm:k', 'v', 'PX', '200'), OK);
-      assert.equal(await c.call('GET', 'm:k'), 'v');
-      assert.deepEqual(await c.call('MULTI'), OK);
-      assert.deepEqual(await c.call('GET', 'm:k'), QUEUED);
-      assert.deepEqual(await c.call('SET', 'm:other', 'x'), QUEUED);
-      await sleep(350);
-      assert.deepEqual(await c.call('EXEC'), [null, OK]);
-      assert.equal(await c.call('GET', 'm:other'), 'x');
-    });
+describeOnTargets('a key that expires is a write for WATCH', {}, (ctx) => {
+  test('a watched key that expires between its GET and EXEC makes EXEC apply nothing', async () => {
+    assert.deepEqual(await ctx.client.call('SET', 'w:k', 'v', 'PX', '200'), OK);
+    assert.deepEqual(await ctx.client.call('WATCH', 'w:k'), OK);
+    assert.equal(await ctx.client.call('GET', 'w:k'), 'v');
+    await sleep(350);
+    assert.deepEqual(await ctx.client.call('MULTI'), OK);
+    assert.deepEqual(await ctx.client.call('SET', 'w:copy', 'v'), QUEUED);
+    assert.equal(await ctx.client.call('EXEC'), null);
+    assert.equal(await ctx.client.call('GET', 'w:copy'), null);
+    assert.equal(await ctx.client.call('EXISTS', 'w:k'), 0);
   });
-}
+
+  test('without WATCH, a key that expires between GET and EXEC is gone and EXEC applies', async () => {
+    assert.deepEqual(await ctx.client.call('SET', 'm:k', 'v', 'PX', '200'), OK);
+    assert.equal(await ctx.client.call('GET', 'm:k'), 'v');
+    assert.deepEqual(await ctx.client.call('MULTI'), OK);
+    assert.deepEqual(await ctx.client.call('GET', 'm:k'), QUEUED);
+    assert.deepEqual(await ctx.client.call('SET', 'm:other', 'x'), QUEUED);
+    await sleep(350);
+    assert.deepEqual(await ctx.client.call('EXEC'), [null, OK]);
+    assert.equal(await ctx.client.call('GET', 'm:other'), 'x');
+  });
+});

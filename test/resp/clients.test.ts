@@ -41,6 +41,11 @@ function runTool(command: string, args: string[], input?: string): Promise<ToolR
   });
 }
 
+/** The `-h 127.0.0.1 -p <port>` arguments of redis-cli and redis-benchmark. */
+function hostArgs(port: number): string[] {
+  return ['-h', '127.0.0.1', '-p', String(port)];
+}
+
 /** The last line of each test's `redis-benchmark -q` output (it redraws progress with \r). */
 function benchmarkResults(stdout: string): string[] {
   return stdout
@@ -74,6 +79,35 @@ function nodeRedisClient(port: number, resp: 2 | 3) {
   return client;
 }
 
+/** Runs `use` with an ioredis client connected to `port`, and disconnects it after. */
+async function withIoredis(port: number, use: (client: Redis) => Promise<void>): Promise<void> {
+  const client = ioredisClient(port);
+  try {
+    await withTimeout(client.connect(), 'ioredis connect');
+    await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Runs `use` with a node-redis client (RESP2 or RESP3) connected to `port`, destroyed after. */
+async function withNodeRedis(
+  port: number,
+  resp: 2 | 3,
+  use: (client: ReturnType<typeof nodeRedisClient>) => Promise<void>,
+): Promise<void> {
+  const client = nodeRedisClient(port, resp);
+  try {
+    await withTimeout(
+      client.connect(),
+      resp === 3 ? 'node-redis RESP3 connect' : 'node-redis connect',
+    );
+    await use(client);
+  } finally {
+    client.destroy();
+  }
+}
+
 for (const kind of targetKinds()) {
   describe(`Redis clients and tools (${kind})`, () => {
     let target: Target;
@@ -87,9 +121,7 @@ for (const kind of targetKinds()) {
     });
 
     test('ioredis connects through its INFO ready check and sets, gets and mgets', async () => {
-      const client = ioredisClient(target.port);
-      try {
-        await withTimeout(client.connect(), 'ioredis connect');
+      await withIoredis(target.port, async (client) => {
         assert.equal(await client.set('clients:io:a', 'hello'), 'OK');
         assert.equal(await client.get('clients:io:a'), 'hello');
         assert.equal(await client.get('clients:io:missing'), null);
@@ -105,15 +137,11 @@ for (const kind of targetKinds()) {
         await assert.rejects(client.call('GET'), {
           message: "ERR wrong number of arguments for 'get' command",
         });
-      } finally {
-        client.disconnect();
-      }
+      });
     });
 
     test('ioredis MULTI/EXEC and pipelines', async () => {
-      const client = ioredisClient(target.port);
-      try {
-        await withTimeout(client.connect(), 'ioredis connect');
+      await withIoredis(target.port, async (client) => {
         const results = await client
           .multi()
           .set('clients:iomulti:a', '1')
@@ -136,15 +164,11 @@ for (const kind of targetKinds()) {
           [null, 3],
           [null, 'xyz'],
         ]);
-      } finally {
-        client.disconnect();
-      }
+      });
     });
 
     test('ioredis scanStream returns every matching key', async () => {
-      const client = ioredisClient(target.port);
-      try {
-        await withTimeout(client.connect(), 'ioredis connect');
+      await withIoredis(target.port, async (client) => {
         const keys = Array.from({ length: 120 }, (_, i) => `clients:ioscan:${i}`);
         await client.mset(Object.fromEntries(keys.map((key) => [key, 'v'])));
         const found = new Set<string>();
@@ -160,29 +184,21 @@ for (const kind of targetKinds()) {
           'ioredis scanStream',
         );
         assert.deepEqual([...found].sort(), [...keys].sort());
-      } finally {
-        client.disconnect();
-      }
+      });
     });
 
     test('ioredis stores and reads binary Buffers byte for byte', async () => {
-      const client = ioredisClient(target.port);
-      try {
-        await withTimeout(client.connect(), 'ioredis connect');
+      await withIoredis(target.port, async (client) => {
         const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
         assert.equal(await client.set('clients:iobin:a', bytes), 'OK');
         const back = await client.getBuffer('clients:iobin:a');
         assert.ok(back?.equals(bytes));
         assert.equal(await client.strlen('clients:iobin:a'), 256);
-      } finally {
-        client.disconnect();
-      }
+      });
     });
 
     test('node-redis (RESP2) sets, gets, mGets, runs MULTI/EXEC, scans and reads Buffers', async () => {
-      const client = nodeRedisClient(target.port, 2);
-      try {
-        await withTimeout(client.connect(), 'node-redis connect');
+      await withNodeRedis(target.port, 2, async (client) => {
         assert.equal(await withTimeout(client.set('clients:nr:a', 'hello'), 'SET'), 'OK');
         assert.equal(await withTimeout(client.get('clients:nr:a'), 'GET'), 'hello');
         assert.equal(await withTimeout(client.get('clients:nr:missing'), 'GET'), null);
@@ -218,15 +234,11 @@ for (const kind of targetKinds()) {
         await assert.rejects(withTimeout(client.sendCommand(['GET']), 'GET without key'), {
           message: "ERR wrong number of arguments for 'get' command",
         });
-      } finally {
-        client.destroy();
-      }
+      });
     });
 
     test('node-redis with RESP3 (HELLO 3) sets, gets, mGets and runs MULTI/EXEC', async () => {
-      const client = nodeRedisClient(target.port, 3);
-      try {
-        await withTimeout(client.connect(), 'node-redis RESP3 connect');
+      await withNodeRedis(target.port, 3, async (client) => {
         assert.equal(await withTimeout(client.set('clients:nr3:a', '1'), 'SET'), 'OK');
         assert.equal(await withTimeout(client.get('clients:nr3:missing'), 'GET'), null);
         assert.deepEqual(
@@ -244,14 +256,11 @@ for (const kind of targetKinds()) {
         assert.deepEqual(results, ['OK', 'x']);
         const config = await withTimeout(client.configGet('maxmemory'), 'CONFIG GET');
         assert.ok('maxmemory' in config);
-      } finally {
-        client.destroy();
-      }
+      });
     });
 
     test('redis-cli runs SET and GET, raw by default and quoted with --no-raw', async () => {
-      const port = String(target.port);
-      const base = ['-h', '127.0.0.1', '-p', port];
+      const base = hostArgs(target.port);
       assert.deepEqual(await runTool('redis-cli', [...base, 'SET', 'clients:cli:a', 'b c']), {
         code: 0,
         stdout: 'OK\n',
@@ -277,7 +286,7 @@ for (const kind of targetKinds()) {
     });
 
     test('redis-cli runs a MULTI/EXEC typed on its standard input', async () => {
-      const base = ['-h', '127.0.0.1', '-p', String(target.port)];
+      const base = hostArgs(target.port);
       const input = 'MULTI\nSET clients:climulti:a 1\nINCR clients:climulti:a\nEXEC\n';
       const raw = await runTool('redis-cli', base, input);
       assert.deepEqual(raw, { code: 0, stdout: 'OK\nQUEUED\nQUEUED\nOK\n2\n', stderr: '' });
@@ -287,10 +296,7 @@ for (const kind of targetKinds()) {
 
     test('redis-benchmark ping_mbulk, set, get, incr and mset at -P 16 complete cleanly', async () => {
       const run = await runTool('redis-benchmark', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(target.port),
+        ...hostArgs(target.port),
         '-t',
         'ping_mbulk,set,get,incr,mset',
         '-P',
@@ -313,10 +319,7 @@ for (const kind of targetKinds()) {
 
     test('redis-benchmark ping_inline completes on the RESP port', async () => {
       const run = await runTool('redis-benchmark', [
-        '-h',
-        '127.0.0.1',
-        '-p',
-        String(respPort),
+        ...hostArgs(respPort),
         '-t',
         'ping_inline',
         '-q',

@@ -9,7 +9,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { after } from 'node:test';
+import { after, before, describe } from 'node:test';
+import { RespClient, type RespClientOptions } from './resp-client.js';
 import { type RunningServer, startServer } from './server-process.js';
 
 export type TargetKind = 'haus' | 'redis';
@@ -68,6 +69,61 @@ function redisServerInstalled(): boolean {
 
 export function startTarget(kind: TargetKind, options: TargetOptions = {}): Promise<Target> {
   return kind === 'haus' ? startHaus(options) : startRedis(options.password);
+}
+
+/** What `describeOnTargets` starts: the target (as `startTarget` takes it) and the shared client. */
+export interface OnTargetsOptions extends TargetOptions {
+  /** How the shared client returns bulk strings (`RespClient.connect`'s option). */
+  bulk?: RespClientOptions['bulk'];
+}
+
+/**
+ * One run of a `describeOnTargets` body: its target kind, and the target and connected client
+ * that `before` started. `target` and `client` are there once `before` has run, so tests read
+ * them when they run, never while the describe is being declared.
+ */
+export interface TargetContext {
+  readonly kind: TargetKind;
+  readonly target: Target;
+  readonly client: RespClient;
+}
+
+/**
+ * For each target kind, a describe titled `${title} (${kind})` that starts the target and a
+ * connected `RespClient` before its tests, and closes both after them (after the body's own
+ * `after` hooks, so a body's extra clients close before the target stops).
+ */
+export function describeOnTargets(
+  title: string,
+  options: OnTargetsOptions,
+  body: (ctx: TargetContext) => void,
+): void {
+  const { bulk, ...targetOptions } = options;
+  for (const kind of targetKinds()) {
+    describe(`${title} (${kind})`, () => {
+      let target: Target | undefined;
+      let client: RespClient | undefined;
+      before(async () => {
+        target = await startTarget(kind, targetOptions);
+        client = await RespClient.connect(target.port, { bulk });
+      });
+      body({
+        kind,
+        get target() {
+          if (target === undefined) throw new Error(`the ${kind} target has not started`);
+          return target;
+        },
+        get client() {
+          if (client === undefined) throw new Error(`the ${kind} client has not connected`);
+          return client;
+        },
+      });
+      after(async () => {
+        client?.close();
+        await target?.stop();
+      });
+    });
+  }
 }
 
 async function startHaus(options: TargetOptions): Promise<Target> {
