@@ -275,13 +275,11 @@ function applyCommitPart(
       continue;
     }
     const key = bytes.toString('latin1', ops[w + 1], ops[w + 2]);
+    // The store records what a write replaces while a commit part is open (beginCommitPart).
     if (ops[w] === OpCode.txPut) {
-      const value = byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number);
-      if (recorded) store.txWrite(key, value);
-      else store.put(key, value);
+      store.put(key, byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number));
     } else if (ops[w] === OpCode.txDel) {
-      if (recorded) store.txWrite(key, undefined);
-      else store.delete(key);
+      store.delete(key);
     } else {
       throw new Error(`commit ${txId} carries operation code ${ops[w]} among its writes`);
     }

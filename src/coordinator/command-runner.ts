@@ -112,18 +112,8 @@ export class CommandRunner {
     const shard = this.router.shardOfStripe(stripe);
     const handle = this.shards[shard] as ShardHandle;
     const slot = session.replies.reserve();
-    let replyBytes = 0;
-    if (call.spec.code === CommandCode.get) {
-      // As for the line protocol's GET (coordinator.ts): bounds replies not yet formatted.
-      replyBytes = handle.largestValueBytesBound() + 32;
-      session.replies.expectLastReplyBytes(replyBytes);
-    }
-    const send = (sent: CommandCall) => {
-      handle
-        .batchFor(callBytes(sent) + 4 * sent.count, replyBytes)
-        .addCommandOp(sent.spec.code, resp3, sent.args, 1, sent.count, slot);
-      handle.scheduleFlush();
-    };
+    const replyBytes = expectReplyBytes(session, handle, call);
+    const send = (sent: CommandCall) => sendWhole(handle, sent, resp3, slot, replyBytes);
     // Fast path (bench/run.ts): a free stripe needs no look at the key.
     if (this.locks.isStripeHeld(stripe) || this.locks.isGated) {
       const key = { stripe, keyId: args.bytes.toString('latin1', keyStart, keyEnd) };
@@ -173,16 +163,7 @@ export class CommandRunner {
     }
     const handle = this.shards[shard] as ShardHandle;
     const slot = session.replies.reserve();
-    let replyBytes = 0;
-    if (spec.code === CommandCode.mget) {
-      // As for GET (runKey): bounds the replies not yet formatted, a value for each key.
-      replyBytes = (handle.largestValueBytesBound() + 32) * (count - 1);
-      session.replies.expectLastReplyBytes(replyBytes);
-    }
-    handle
-      .batchFor(callBytes(call) + 4 * count, replyBytes)
-      .addCommandOp(spec.code, resp3, args, 1, count, slot);
-    handle.scheduleFlush();
+    sendWhole(handle, call, resp3, slot, expectReplyBytes(session, handle, call));
     return true;
   }
 
@@ -220,7 +201,7 @@ export class CommandRunner {
     const exclusive = calls.some((call) => call.spec.kind === 'keyspace');
     const lockKeys = exclusive ? [] : this.lockKeysOf(calls, watch);
     const oneStep = plans.every((plan) => plan.stepCount === 1);
-    const free = !this.locks.isGated && !this.anyLocked(lockKeys);
+    const free = !this.locks.anyLocked(lockKeys);
     // Keys all on one shard, one step: the shard runs the commands back to back, atomic by
     // itself, so they need neither locks nor undo records, only to come after any commit
     // that holds one of the keys (redis-benchmark's MSET: 0.17x Redis with locks).
@@ -446,12 +427,31 @@ export class CommandRunner {
         (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
     );
   }
+}
 
-  private anyLocked(keys: readonly LockKey[]): boolean {
-    if (this.locks.isGated) return true;
-    if (this.locks.size === 0) return false;
-    return keys.some((key) => this.locks.isStripeHeld(key.stripe) && this.locks.isLocked(key));
-  }
+/** For GET and MGET, announces how large the reply just reserved may get (a value for each
+ * key, at the shard's bound), as for the line protocol's GET (coordinator.ts): the connection
+ * stops reading before the shards format more than the client can take. Returns the bytes. */
+function expectReplyBytes(session: ClientSession, handle: ShardHandle, call: CommandCall): number {
+  const code = call.spec.code;
+  if (code !== CommandCode.get && code !== CommandCode.mget) return 0;
+  const replyBytes = (handle.largestValueBytesBound() + 32) * (call.count - 1);
+  session.replies.expectLastReplyBytes(replyBytes);
+  return replyBytes;
+}
+
+/** Sends the whole command (its arguments after the name) to one shard, its reply to `slot`. */
+function sendWhole(
+  handle: ShardHandle,
+  call: CommandCall,
+  resp3: boolean,
+  slot: ReplySlot,
+  replyBytes: number,
+): void {
+  handle
+    .batchFor(callBytes(call) + 4 * call.count, replyBytes)
+    .addCommandOp(call.spec.code, resp3, call.args, 1, call.count, slot);
+  handle.scheduleFlush();
 }
 
 export function shardFailedError(shard: number): string {

@@ -84,13 +84,9 @@ export function runCommit(request: CommitRequest): void {
 
 /** True when every write goes to one shard and none of their keys is locked now. */
 function mayCommitUnlocked(writes: readonly BufferedWrite[], locks: LockTable): boolean {
-  if (writes.length === 0 || locks.isGated) return false;
+  if (writes.length === 0) return false;
   const shard = (writes[0] as BufferedWrite).shard;
-  for (const write of writes) {
-    if (write.shard !== shard) return false;
-    if (locks.isStripeHeld(write.stripe) && locks.isLocked(write)) return false;
-  }
-  return true;
+  return writes.every((write) => write.shard === shard) && !locks.anyLocked(writes);
 }
 
 /** Sends each shard its part: the writes are grouped by shard already (lock order). */

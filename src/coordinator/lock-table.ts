@@ -111,6 +111,14 @@ export class LockTable {
     granted();
   }
 
+  /** True when some of `keys` is locked, or an exclusive hold is wanted or held: a command on
+   * them must wait its turn. */
+  anyLocked(keys: readonly LockKey[]): boolean {
+    if (this.isGated) return true;
+    if (this.held === 0) return false;
+    return keys.some((key) => this.isStripeHeld(key.stripe) && this.isLocked(key));
+  }
+
   isLocked(key: LockKey): boolean {
     return this.holderOf(key.stripe, key.keyId) !== free;
   }

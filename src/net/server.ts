@@ -179,20 +179,15 @@ export class HausServer {
     await Promise.all(shards.map((shard) => shard.start()));
     const router = await ShardRouter.create(config.shards);
     const server = new HausServer(config, logger, shards, router);
-    // Loaded before listening: no client ever sees a half-loaded keyspace.
     try {
+      // Loaded before listening: no client ever sees a half-loaded keyspace.
       await server.snapshots?.load(router);
-    } catch (error) {
-      server.coordinator.stop();
-      await Promise.all(shards.map((shard) => shard.close()));
-      throw error;
-    }
-    try {
       await server.listeners.listen(config);
       await server.metrics?.listen(config.metricsPort, config.host);
     } catch (error) {
-      // A port taken (EADDRINUSE) or not ours to use: close what did start, or the shard
-      // threads would keep the process alive and `haus` would never exit.
+      // A snapshot that cannot be loaded, a port taken (EADDRINUSE) or not ours to use: close
+      // what did start, or the shard threads would keep the process alive and `haus` would
+      // never exit. Closing a listener that never listened is a no-op.
       await server.listeners.close();
       await server.metrics?.close();
       server.coordinator.stop();
