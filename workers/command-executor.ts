@@ -171,7 +171,7 @@ export class CommandExecutor {
       case CommandCode.watchCheck:
         return out.bulk(store.changedWatchedKey(Number(key)));
       case CommandCode.stats:
-        out.arrayHeader(9);
+        out.arrayHeader(10);
         out.integerElement(store.size);
         out.integerElement(store.volatileSize);
         out.integerElement(store.expiredKeys);
@@ -182,6 +182,7 @@ export class CommandExecutor {
         out.integerElement(process.memoryUsage().heapUsed);
         out.integerElement(store.evictedKeys);
         out.integerElement(store.dataBytes);
+        out.integerElement(store.averageTtlMs);
         return out.end();
       default:
         throw new Error(`shard received unknown command code ${code}`);

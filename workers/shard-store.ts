@@ -118,6 +118,11 @@ export class ShardStore {
   /** Expiry time per slot (ms since the epoch; 0: none); empty until a key gets one. */
   private expireAts = new Float64Array(0);
   private volatileCount = 0;
+  /** The sum of every expiry time set, each as ms past `epochMs`: INFO's avg_ttl in O(1).
+   * Offsets from the shard's start keep it an exact integer sum below 2^53 (a million keys a
+   * day ahead: ~2^46); it restarts at 0 whenever no key has an expiry, so no rounding can
+   * build up past that. */
+  private expiryOffsetSum = 0;
   /** *-lru: when each slot's key was last used, in ms since `epochMs` (wraps after 49 days:
    * idle times are taken modulo 2^32). Empty for other policies. */
   private accessTimes = new Uint32Array(0);
@@ -187,6 +192,14 @@ export class ShardStore {
   /** Keys with an expiry time. */
   get volatileSize(): number {
     return this.volatileCount;
+  }
+
+  /** The mean time left to the keys with an expiry, in ms (INFO's avg_ttl; 0 when none).
+   * Keys past their time but not yet removed count as 0 left. */
+  get averageTtlMs(): number {
+    if (this.volatileCount === 0) return 0;
+    const meanExpireAt = this.epochMs + this.expiryOffsetSum / this.volatileCount;
+    return Math.max(0, Math.round(meanExpireAt - this.clock()));
   }
 
   /** Key and value bytes plus the estimated overhead of each key. */
@@ -344,6 +357,7 @@ export class ShardStore {
     this.entries = [];
     this.keyValueBytes = 0;
     this.volatileCount = 0;
+    this.expiryOffsetSum = 0;
     this.expiryCursor = 0;
     this.capacity = slotCapacityMin;
     this.expireAts = new Float64Array(0);
@@ -595,12 +609,22 @@ export class ShardStore {
   private setSlotExpiry(slot: number, expireAt: number): void {
     if (expireAt > 0) {
       if (this.expireAts.length === 0) this.expireAts = new Float64Array(this.capacity);
-      if (this.expireAts[slot] === 0) this.volatileCount++;
+      const previous = this.expireAts[slot] as number;
+      if (previous === 0) this.volatileCount++;
+      else this.expiryOffsetSum -= previous - this.epochMs;
+      this.expiryOffsetSum += expireAt - this.epochMs;
       this.expireAts[slot] = expireAt;
     } else if (this.volatileCount > 0 && this.expireAts[slot] !== 0) {
+      this.forgetExpiry(this.expireAts[slot] as number);
       this.expireAts[slot] = 0;
-      this.volatileCount--;
     }
+  }
+
+  /** A key with expiry time `expireAt` has none any more (persisted, overwritten, gone). */
+  private forgetExpiry(expireAt: number): void {
+    this.volatileCount--;
+    this.expiryOffsetSum =
+      this.volatileCount === 0 ? 0 : this.expiryOffsetSum - (expireAt - this.epochMs);
   }
 
   /** A key whose expiry time has passed goes, as if deleted. */
@@ -617,8 +641,9 @@ export class ShardStore {
     const last = this.index.size - 1;
     this.index.delete(key);
     this.keyValueBytes -= key.length + (this.entries[2 * slot + 1] as string).length;
-    const volatile = this.volatileCount > 0;
-    if (volatile && this.expireAts[slot] !== 0) this.volatileCount--;
+    if (this.volatileCount > 0 && this.expireAts[slot] !== 0) {
+      this.forgetExpiry(this.expireAts[slot] as number);
+    }
     if (slot !== last) {
       const movedKey = this.entries[2 * last] as string;
       this.entries[2 * slot] = movedKey;

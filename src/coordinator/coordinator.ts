@@ -127,6 +127,7 @@ export class Coordinator {
           heapBytes: numbers[6] ?? 0,
           evictedKeys: numbers[7] ?? 0,
           dataBytes: numbers[8] ?? 0,
+          averageTtlMs: numbers[9] ?? 0,
           batches: shard.batchesSent,
         };
         if (--unanswered === 0) done(stats);

@@ -23,6 +23,8 @@ export interface ShardStats {
   evictedKeys: number;
   /** Key and value bytes plus an estimated overhead per key (eviction's measure). */
   dataBytes: number;
+  /** The mean time left to its keys with an expiry, in ms (0 when none). */
+  averageTtlMs: number;
   batches: number;
 }
 
@@ -51,7 +53,11 @@ export function infoSections(facts: ServerFacts): InfoSections {
   const keyspace: Array<[string, string]> = [];
   // db0 is absent while the keyspace is empty, as in Redis.
   if (keys > 0) {
-    keyspace.push(['db0', `keys=${keys},expires=${sum((stats) => stats.volatileKeys)},avg_ttl=0`]);
+    const expires = sum((stats) => stats.volatileKeys);
+    // Each shard's mean, weighted by its keys with an expiry: the mean over all of them.
+    const ttlSum = sum((stats) => stats.averageTtlMs * stats.volatileKeys);
+    const averageTtlMs = expires === 0 ? 0 : Math.round(ttlSum / expires);
+    keyspace.push(['db0', `keys=${keys},expires=${expires},avg_ttl=${averageTtlMs}`]);
   }
   return [
     [

@@ -78,6 +78,25 @@ for (const kind of targetKinds()) {
       client.close();
     });
 
+    test('avg_ttl is the mean time left, in ms, of the keys with an expiry', async () => {
+      const client = await RespClient.connect(target.port);
+      assert.deepEqual(await client.call('FLUSHALL'), OK);
+      // Keys on every shard; those without an expiry do not count. Redis estimates avg_ttl
+      // from samples its expiry cycle takes (10 times a second), so every TTL is the same.
+      for (let i = 0; i < 30; i++) {
+        assert.deepEqual(await client.call('SET', `ttl-${i}`, 'v', 'EX', '200'), OK);
+        assert.deepEqual(await client.call('SET', `no-ttl-${i}`, 'v'), OK);
+      }
+      let averageTtlMs = 0;
+      for (let waited = 0; averageTtlMs === 0 && waited < 3_000; waited += 50) {
+        await sleep(50);
+        const db0 = (await info(client, 'keyspace')).get('db0') ?? '';
+        averageTtlMs = Number(/avg_ttl=(\d+)/.exec(db0)?.[1]);
+      }
+      assert.ok(averageTtlMs > 190_000 && averageTtlMs <= 200_000, `avg_ttl=${averageTtlMs}`);
+      client.close();
+    });
+
     test('hits, misses, expired keys and commands processed move with what clients do', async () => {
       const client = await RespClient.connect(target.port);
       const before = await info(client);
@@ -100,6 +119,42 @@ for (const kind of targetKinds()) {
 }
 
 describe('INFO, Haus only', () => {
+  // Redis only estimates avg_ttl from samples; Haus keeps the exact mean as keys change.
+  test('avg_ttl follows expiries set, changed, persisted and removed', async (t) => {
+    const server = await startServer(['--shards', '3']);
+    t.after(() => server.stop());
+    const client = await RespClient.connect(server.port);
+    const averageTtlMs = async () => {
+      const db0 = (await info(client, 'keyspace')).get('db0') ?? '';
+      return Number(/avg_ttl=(\d+)/.exec(db0)?.[1]);
+    };
+    const near = (actual: number, expected: number) =>
+      assert.ok(
+        actual <= expected && actual > expected - 2_000,
+        `avg_ttl ${actual}, expected ${expected}`,
+      );
+    for (let i = 0; i < 10; i++) {
+      assert.deepEqual(await client.call('SET', `a-${i}`, 'v', 'EX', '100'), OK);
+      assert.deepEqual(await client.call('SET', `b-${i}`, 'v', 'EX', '300'), OK);
+    }
+    near(await averageTtlMs(), 200_000);
+    // b-* set again without EX lose their expiry; a-* move from 100 s to 500 s.
+    for (let i = 0; i < 10; i++) {
+      assert.deepEqual(await client.call('SET', `b-${i}`, 'w'), OK);
+      assert.equal(await client.call('EXPIRE', `a-${i}`, '500'), 1);
+    }
+    near(await averageTtlMs(), 500_000);
+    assert.deepEqual(await client.call('SET', 'c', 'v', 'EX', '100'), OK);
+    assert.equal(await client.call('PERSIST', 'a-0'), 1);
+    assert.equal(await client.call('DEL', 'a-1'), 1);
+    // Eight keys at 500 s and one at 100 s.
+    near(await averageTtlMs(), Math.round((8 * 500_000 + 100_000) / 9));
+    for (let i = 2; i < 10; i++) assert.equal(await client.call('PERSIST', `a-${i}`), 1);
+    assert.equal(await client.call('PERSIST', 'c'), 1);
+    assert.equal(await averageTtlMs(), 0);
+    client.close();
+  });
+
   test('haus_version and a # Shards section with keys and batches per shard', async (t) => {
     const server = await startServer(['--shards', '3']);
     t.after(() => server.stop());
