@@ -31,9 +31,11 @@ import { OpCode } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
 import { AtomicRun } from './atomic-run.js';
 import { FixedReplyPlan, type Plan, type PlanContext, planFor } from './command-plans.js';
+import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
 import type { LockKey, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
+import { msetWrites } from './mset-commit.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
 export interface WatchedKey extends LockKey {
@@ -165,6 +167,36 @@ export class CommandRunner {
     const slot = session.replies.reserve();
     sendWhole(handle, call, resp3, slot, expectReplyBytes(session, handle, call));
     return true;
+  }
+
+  /** An MSET of keys and values (mset-commit.ts isPlainMset) that runOnOneShard did not
+   * take: a commit of its pairs, all applied or none. */
+  runMset(session: ClientSession, call: CommandCall, resume: () => void): Waits {
+    const refusal = this.memoryRefusal(call);
+    if (refusal !== null) {
+      session.replies.push(refusal);
+      return false;
+    }
+    const writes = msetWrites(call, this.router);
+    const slot = session.replies.reserve();
+    // Free keys are locked and the parts sent in this turn: the client's next commands may
+    // run meanwhile, queued behind the locks and the parts, as with runAtomic.
+    const sentNow = !this.locks.anyLocked(writes);
+    runCommit({
+      txId: this.takeTxId(),
+      writes,
+      locks: this.locks,
+      shards: this.shards,
+      done: (outcome) => {
+        const reply =
+          'failedShard' in outcome
+            ? respErrorBytes(shardFailedError(outcome.failedShard))
+            : respOkBytes;
+        slot.resolve(reply, 0, reply.length);
+        if (!sentNow) resume();
+      },
+    });
+    return !sentNow;
   }
 
   /**

@@ -74,13 +74,16 @@ export class Transaction {
   /** The write set in the global lock order: shard, stripe (ShardRouter: the stripe decides
    * the shard), then key bytes. Writes to one shard are next to each other. */
   writesInLockOrder(): BufferedWrite[] {
-    return [...this.writes.values()].sort(
-      (x, y) =>
-        x.shard - y.shard ||
-        x.stripe - y.stripe ||
-        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
-    );
+    return [...this.writes.values()].sort(compareLockOrder);
   }
+}
+
+/** The global lock order (lock-table.ts): shard, stripe (ShardRouter: the stripe decides the
+ * shard), then key bytes. */
+export function compareLockOrder(x: BufferedWrite, y: BufferedWrite): number {
+  return (
+    x.shard - y.shard || x.stripe - y.stripe || (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0)
+  );
 }
 
 function sizeOf(write: BufferedWrite | undefined): number {

@@ -13,6 +13,7 @@ import { globMatch } from '../commands/glob.js';
 import type { Config } from '../config/options.js';
 import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
 import type { ClientSession, Waits } from '../coordinator/coordinator.js';
+import { isPlainMset } from '../coordinator/mset-commit.js';
 import type { SnapshotService } from '../persistence/snapshot-service.js';
 import { messages } from '../protocol/messages.js';
 import { RespParser, type RespRequest } from '../protocol/resp-parser.js';
@@ -189,7 +190,11 @@ export class RespSession {
           (spec.name === 'del' || spec.name === 'unlink' || spec.name === 'exists')
         ) {
           waits = runner.runKey(this.client, call, this.resp3, resume);
-        } else if (!runner.runOnOneShard(this.client, call, this.resp3)) {
+        } else if (runner.runOnOneShard(this.client, call, this.resp3)) {
+          // Sent whole to the one shard of its keys.
+        } else if (isPlainMset(call)) {
+          waits = runner.runMset(this.client, call, resume);
+        } else {
           waits = this.runAtomic([ownedCall(call)], false);
         }
         break;

@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { messages } from '../../src/protocol/messages.js';
 import { Client } from '../support/client.js';
+import { OK, RespClient, RespError } from '../support/resp-client.js';
 import { type RunningServer, startServer } from '../support/server-process.js';
 import { keysOnShard } from '../support/shard-keys.js';
 
@@ -90,6 +92,33 @@ describe('shard failure', () => {
     assert.deepEqual(await later.call('DEBUG LOCKS'), { status: 'Ok', result: '0' });
     failing.close();
     later.close();
+  });
+
+  test('an MSET across shards whose shard dies applies nothing on the other shards', async () => {
+    const [onZero] = await keysOnShard(2, 0, 1, 'sf-mset0');
+    const [onOne] = await keysOnShard(2, 1, 1, 'sf-mset1');
+    const resp = await RespClient.connect(server.port);
+    const [first, second, crasher] = await Promise.all(
+      [0, 1, 2].map(() => Client.connect(server.port)),
+    );
+    assert.deepEqual(await resp.call('SET', onZero as string, 'before'), OK);
+    // Two stalls fill shard 1's batches in flight (shardBatchesInFlightMax), so the MSET's
+    // part there waits in the next batch, and the crash joins it after that part; the part on
+    // shard 0 applies meanwhile, and must be undone when shard 1 dies under its own.
+    first?.write('DEBUG STALL-SHARD 1 400\n');
+    await sleep(50);
+    second?.write('DEBUG STALL-SHARD 1 400\n');
+    await sleep(50);
+    const mset = resp.call('MSET', onZero as string, 'during', onOne as string, 'during');
+    await sleep(50);
+    crasher?.write('DEBUG CRASH-SHARD 1\n');
+    const reply = await mset;
+    assert.ok(reply instanceof RespError, `MSET answered ${String(reply)}`);
+    assert.match(reply.message, /^ERR shard 1 failed .*nothing of this command was applied/);
+    assert.equal(await resp.call('GET', onZero as string), 'before');
+    assert.equal(await resp.call('GET', onOne as string), null);
+    for (const client of [first, second, crasher]) client?.close();
+    resp.close();
   });
 
   test('DEBUG CRASH-SHARD rejects a shard that does not exist', async () => {
