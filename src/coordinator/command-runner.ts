@@ -35,7 +35,7 @@ import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
 import type { LockKey, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
-import { msetWrites } from './mset-commit.js';
+import { setWrites } from './set-commit.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
 export interface WatchedKey extends LockKey {
@@ -169,7 +169,7 @@ export class CommandRunner {
     return true;
   }
 
-  /** An MSET of keys and values (mset-commit.ts isPlainMset) that runOnOneShard did not
+  /** An MSET of keys and values (set-commit.ts isPlainMset) that runOnOneShard did not
    * take: a commit of its pairs, all applied or none. */
   runMset(session: ClientSession, call: CommandCall, resume: () => void): Waits {
     const refusal = this.memoryRefusal(call);
@@ -177,7 +177,30 @@ export class CommandRunner {
       session.replies.push(refusal);
       return false;
     }
-    const writes = msetWrites(call, this.router);
+    return this.commitSets(session, [call], respOkBytes, resume);
+  }
+
+  /** EXEC of plain SETs, watching nothing (set-commit.ts isPlainSetExec): a commit of them,
+   * answered with an +OK for each. MULTI checked each SET against --max-memory as it was
+   * queued. */
+  runSetExec(session: ClientSession, calls: readonly CommandCall[], resume: () => void): Waits {
+    const reply = Buffer.concat([
+      respBytes(respArrayHeaderText(calls.length)),
+      ...calls.map(() => respOkBytes),
+    ]);
+    return this.commitSets(session, calls, reply, resume, () => this.execsApplied++);
+  }
+
+  /** Commits the calls' keys and values (setWrites); `reply` once applied, an error when a
+   * shard failed (nothing applied then). */
+  private commitSets(
+    session: ClientSession,
+    calls: readonly CommandCall[],
+    reply: Buffer,
+    resume: () => void,
+    onApplied?: () => void,
+  ): Waits {
+    const writes = setWrites(calls, this.router);
     const slot = session.replies.reserve();
     // Free keys are locked and the parts sent in this turn: the client's next commands may
     // run meanwhile, queued behind the locks and the parts, as with runAtomic.
@@ -188,11 +211,13 @@ export class CommandRunner {
       locks: this.locks,
       shards: this.shards,
       done: (outcome) => {
-        const reply =
-          'failedShard' in outcome
-            ? respErrorBytes(shardFailedError(outcome.failedShard))
-            : respOkBytes;
-        slot.resolve(reply, 0, reply.length);
+        let answer = reply;
+        if ('failedShard' in outcome) {
+          answer = respErrorBytes(shardFailedError(outcome.failedShard));
+        } else {
+          onApplied?.();
+        }
+        slot.resolve(answer, 0, answer.length);
         if (!sentNow) resume();
       },
     });

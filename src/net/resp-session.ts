@@ -13,7 +13,7 @@ import { globMatch } from '../commands/glob.js';
 import type { Config } from '../config/options.js';
 import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
 import type { ClientSession, Waits } from '../coordinator/coordinator.js';
-import { isPlainMset } from '../coordinator/mset-commit.js';
+import { isPlainMset, isPlainSetExec } from '../coordinator/set-commit.js';
 import type { SnapshotService } from '../persistence/snapshot-service.js';
 import { messages } from '../protocol/messages.js';
 import { RespParser, type RespRequest } from '../protocol/resp-parser.js';
@@ -450,7 +450,12 @@ export class RespSession {
       replies.push(respErrorBytes('EXECABORT Transaction discarded because of previous errors.'));
       return 'ran';
     }
-    return this.runAtomic(queued, true) ? 'waits' : 'ran';
+    const resume = () => this.client.resume();
+    const waits =
+      this.watch.keys.size === 0 && isPlainSetExec(queued)
+        ? this.server.runner.runSetExec(this.client, queued, resume)
+        : this.runAtomic(queued, true);
+    return waits ? 'waits' : 'ran';
   }
 
   private unwatch(): void {

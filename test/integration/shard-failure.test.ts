@@ -94,32 +94,50 @@ describe('shard failure', () => {
     later.close();
   });
 
-  test('an MSET across shards whose shard dies applies nothing on the other shards', async () => {
-    const [onZero] = await keysOnShard(2, 0, 1, 'sf-mset0');
-    const [onOne] = await keysOnShard(2, 1, 1, 'sf-mset1');
-    const resp = await RespClient.connect(server.port);
-    const [first, second, crasher] = await Promise.all(
-      [0, 1, 2].map(() => Client.connect(server.port)),
-    );
-    assert.deepEqual(await resp.call('SET', onZero as string, 'before'), OK);
-    // Two stalls fill shard 1's batches in flight (shardBatchesInFlightMax), so the MSET's
-    // part there waits in the next batch, and the crash joins it after that part; the part on
-    // shard 0 applies meanwhile, and must be undone when shard 1 dies under its own.
-    first?.write('DEBUG STALL-SHARD 1 400\n');
-    await sleep(50);
-    second?.write('DEBUG STALL-SHARD 1 400\n');
-    await sleep(50);
-    const mset = resp.call('MSET', onZero as string, 'during', onOne as string, 'during');
-    await sleep(50);
-    crasher?.write('DEBUG CRASH-SHARD 1\n');
-    const reply = await mset;
-    assert.ok(reply instanceof RespError, `MSET answered ${String(reply)}`);
-    assert.match(reply.message, /^ERR shard 1 failed .*nothing of this command was applied/);
-    assert.equal(await resp.call('GET', onZero as string), 'before');
-    assert.equal(await resp.call('GET', onOne as string), null);
-    for (const client of [first, second, crasher]) client?.close();
-    resp.close();
-  });
+  // Both run as a commit of their SETs (src/coordinator/set-commit.ts).
+  const setsAcrossShards: Array<[string, (resp: RespClient, keys: string[]) => Promise<unknown>]> =
+    [
+      ['an MSET', (resp, keys) => resp.call('MSET', ...keys.flatMap((key) => [key, 'during']))],
+      [
+        'a MULTI/EXEC of SETs',
+        async (resp, keys) =>
+          (
+            await resp.pipeline([['MULTI'], ...keys.map((key) => ['SET', key, 'during']), ['EXEC']])
+          ).at(-1),
+      ],
+    ];
+  for (const [name, run] of setsAcrossShards) {
+    test(`${name} across shards whose shard dies applies nothing on the other shards`, async () => {
+      const [onZero] = await keysOnShard(2, 0, 1, `sf-${name}-0`);
+      const [onOne] = await keysOnShard(2, 1, 1, `sf-${name}-1`);
+      const keys = [onZero, onOne] as string[];
+      const resp = await RespClient.connect(server.port);
+      const [first, second, crasher] = await Promise.all(
+        [0, 1, 2].map(() => Client.connect(server.port)),
+      );
+      assert.deepEqual(await resp.call('SET', keys[0] as string, 'before'), OK);
+      // Shard 1 answers: its thread (restarted by the tests above) is up, and has nothing in
+      // flight, so each stall below goes in a batch of its own.
+      assert.equal(await resp.call('GET', keys[1] as string), null);
+      // Two stalls fill shard 1's batches in flight (shardBatchesInFlightMax), so the commit's
+      // part there waits in the next batch, and the crash joins it after that part; the part
+      // on shard 0 applies meanwhile, and must be undone when shard 1 dies under its own.
+      first?.write('DEBUG STALL-SHARD 1 1000\n');
+      await sleep(150);
+      second?.write('DEBUG STALL-SHARD 1 1000\n');
+      await sleep(150);
+      const sets = run(resp, keys);
+      await sleep(150);
+      crasher?.write('DEBUG CRASH-SHARD 1\n');
+      const reply = await sets;
+      assert.ok(reply instanceof RespError, `${name} answered ${JSON.stringify(reply)}`);
+      assert.match(reply.message, /^ERR shard 1 failed .*nothing of this command was applied/);
+      assert.equal(await resp.call('GET', keys[0] as string), 'before');
+      assert.equal(await resp.call('GET', keys[1] as string), null);
+      for (const client of [first, second, crasher]) client?.close();
+      resp.close();
+    });
+  }
 
   test('DEBUG CRASH-SHARD rejects a shard that does not exist', async () => {
     const client = await Client.connect(server.port);
