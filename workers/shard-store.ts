@@ -195,7 +195,7 @@ export class ShardStore {
   }
 
   /** The mean time left to the keys with an expiry, in ms (INFO's avg_ttl; 0 when none).
-   * Keys past their time but not yet removed count as 0 left. */
+   * Keys past their time but not yet removed pull it down; it is never below 0. */
   get averageTtlMs(): number {
     if (this.volatileCount === 0) return 0;
     const meanExpireAt = this.epochMs + this.expiryOffsetSum / this.volatileCount;
