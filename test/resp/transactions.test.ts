@@ -59,6 +59,38 @@ describeOnTargets('MULTI/EXEC and WATCH over RESP', { shards: shardCount }, (ctx
     assert.equal(await other.call('GET', 'tx:basic:a'), '1');
   });
 
+  // Haus runs these as a COMMIT (src/coordinator/set-commit.ts): the replies, the last value
+  // of a key set twice, the expiry a SET clears and a watcher's conflict must be SET's.
+  test('an EXEC of plain SETs across shards: an +OK each, the last value wins, expiries go, watchers see it', async () => {
+    const keys = (
+      await Promise.all(
+        Array.from({ length: shardCount }, (_, shard) =>
+          keysOnShard(shardCount, shard, 1, 'tx:sets'),
+        ),
+      )
+    ).flat();
+    const [first, second] = keys as [string, string];
+    assert.deepEqual(await ctx.client.call('SET', first, 'old', 'EX', '100'), OK);
+    assert.deepEqual(await other.call('WATCH', second), OK);
+    assert.deepEqual(await ctx.client.call('MULTI'), OK);
+    for (const key of keys) assert.deepEqual(await ctx.client.call('SET', key, `v-${key}`), QUEUED);
+    assert.deepEqual(await ctx.client.call('SET', first, 'last'), QUEUED);
+    assert.equal(
+      await ctx.client.callRaw('EXEC'),
+      `*${keys.length + 1}\r\n${'+OK\r\n'.repeat(keys.length + 1)}`,
+    );
+    assert.deepEqual(await other.call('MGET', ...keys), [
+      'last',
+      ...keys.slice(1).map((key) => `v-${key}`),
+    ]);
+    assert.equal(await other.call('TTL', first), -1);
+    // The watched key changed under the other client: its EXEC aborts.
+    assert.deepEqual(await other.call('MULTI'), OK);
+    assert.deepEqual(await other.call('SET', second, 'mine'), QUEUED);
+    assert.equal(await other.call('EXEC'), null);
+    assert.equal(await other.call('GET', second), `v-${second}`);
+  });
+
   test('an empty MULTI/EXEC answers an empty array', async () => {
     assert.deepEqual(await ctx.client.call('MULTI'), OK);
     assert.equal(await ctx.client.callRaw('EXEC'), '*0\r\n');
