@@ -428,8 +428,11 @@ exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$container")
 }
 ((stop_seconds < 10)) || fail "docker stop took $stop_seconds s: SIGTERM did not end the server"
 pass "docker stop with a client connected: exit code 0 after ~$stop_seconds s"
-docker logs "$container" 2>&1 | grep -q '"msg":"haus stopped"' || {
-  docker logs "$container" >&2
+# The log is read whole before grep looks at it: `grep -q` stops at the first match, and with
+# pipefail the SIGPIPE that gives `docker logs` if it is still writing would fail the check.
+docker logs "$container" >"$work_dir/stop.log" 2>&1
+grep -q '"msg":"haus stopped"' "$work_dir/stop.log" || {
+  cat "$work_dir/stop.log" >&2
   fail "no 'haus stopped' line in the log after docker stop"
 }
 pass "'haus stopped' logged on SIGTERM"
@@ -473,8 +476,10 @@ docker-compose -p "$compose_project" "${compose_files[@]}" restart haus \
 wait_healthy "$haus_id" 60
 node test/docker/warm-probe.mjs --port "$compose_port" --get "$warm_key" survived ||
   fail "the key written before docker-compose restart is gone: the restart was cold"
-docker logs "$haus_id" 2>&1 | grep -q '"msg":"snapshot loaded"' || {
-  docker logs "$haus_id" >&2
+# Read whole first, as above (a CI run failed here with the line in the log).
+docker logs "$haus_id" >"$work_dir/compose-haus.log" 2>&1
+grep -q '"msg":"snapshot loaded"' "$work_dir/compose-haus.log" || {
+  cat "$work_dir/compose-haus.log" >&2
   fail "no 'snapshot loaded' line after docker-compose restart"
 }
 [[ $(docker exec "$haus_id" stat -c %U /data/dump.rdb) == node ]] ||
