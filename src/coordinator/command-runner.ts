@@ -35,6 +35,7 @@ import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
 import type { LockKey, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
+import { MgetMerge } from './mget-split.js';
 import { setWrites } from './set-commit.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
@@ -166,6 +167,51 @@ export class CommandRunner {
     const handle = this.shards[shard] as ShardHandle;
     const slot = session.replies.reserve();
     sendWhole(handle, call, resp3, slot, expectReplyBytes(session, handle, call));
+    return true;
+  }
+
+  /**
+   * MGET of keys on several shards, none of their stripes locked: one MGET per shard, its
+   * values put back in the keys' order (mget-split.ts). Returns false, having done nothing,
+   * when it does not qualify (a locked key: runAtomic then waits for the lock).
+   */
+  runSplitMget(session: ClientSession, call: CommandCall, resp3: boolean): boolean {
+    if (call.spec.code !== CommandCode.mget || this.locks.isGated) return false;
+    const { args, count } = call;
+    const shardOfKey = new Int32Array(count - 1);
+    for (let i = 1; i < count; i++) {
+      const stripe = this.router.stripeOf(
+        args.bytes,
+        args.starts[i] as number,
+        args.ends[i] as number,
+      );
+      if (this.locks.isStripeHeld(stripe)) return false;
+      shardOfKey[i - 1] = this.router.shardOfStripe(stripe);
+    }
+    const slot = session.replies.reserve();
+    const merge = new MgetMerge(shardOfKey, this.shards.length, (reply) => {
+      const answer = typeof reply === 'number' ? respErrorBytes(shardFailedError(reply)) : reply;
+      slot.resolve(answer, 0, answer.length);
+    });
+    let replyBytesAll = 0;
+    merge.placesByShard.forEach((places, shard) => {
+      if (places.length === 0) return;
+      const handle = this.shards[shard] as ShardHandle;
+      // As for GET: the connection stops reading before the shards build more than the
+      // client can take (expectReplyBytes).
+      const replyBytes = (handle.largestValueBytesBound() + 32) * places.length;
+      replyBytesAll += replyBytes;
+      const picks = places.map((place) => place + 1);
+      let requestBytes = 0;
+      for (const i of picks) {
+        requestBytes += 4 + (args.ends[i] as number) - (args.starts[i] as number);
+      }
+      handle
+        .batchFor(requestBytes, replyBytes)
+        .addPickedCommandOp(CommandCode.mget, resp3, args, picks, merge.sinkFor(shard));
+      handle.scheduleFlush();
+    });
+    session.replies.expectLastReplyBytes(replyBytesAll);
     return true;
   }
 

@@ -94,9 +94,11 @@ describe('shard failure', () => {
     later.close();
   });
 
-  // Both run as a commit of their SETs (src/coordinator/set-commit.ts).
+  // The writes run as a commit of their SETs (src/coordinator/set-commit.ts), the MGET as one
+  // MGET per shard (mget-split.ts): each fails whole when a shard dies under it.
   const setsAcrossShards: Array<[string, (resp: RespClient, keys: string[]) => Promise<unknown>]> =
     [
+      ['an MGET', (resp, keys) => resp.call('MGET', ...keys)],
       ['an MSET', (resp, keys) => resp.call('MSET', ...keys.flatMap((key) => [key, 'during']))],
       [
         'a MULTI/EXEC of SETs',
@@ -107,7 +109,7 @@ describe('shard failure', () => {
       ],
     ];
   for (const [name, run] of setsAcrossShards) {
-    test(`${name} across shards whose shard dies applies nothing on the other shards`, async () => {
+    test(`${name} across shards whose shard dies fails whole, nothing applied on the other shards`, async () => {
       const [onZero] = await keysOnShard(2, 0, 1, `sf-${name}-0`);
       const [onOne] = await keysOnShard(2, 1, 1, `sf-${name}-1`);
       const keys = [onZero, onOne] as string[];

@@ -65,6 +65,28 @@ describeOnTargets('key commands over RESP', {}, (ctx) => {
     );
   });
 
+  test('MGET of keys on every shard puts each value, null and repeat back in order, in RESP2 and RESP3', async () => {
+    // On Haus's 2 shards, two keys each: one MGET per shard, merged (mget-split.ts).
+    const [a, b] = await keysOnShard(2, 0, 2, 'keys:mget');
+    const [c, d] = await keysOnShard(2, 1, 2, 'keys:mget');
+    const keys = [a, c, b, d] as string[];
+    const big = 'v'.repeat(100_000);
+    assert.deepEqual(await ctx.client.call('MSET', a as string, '1', c as string, big), OK);
+    assert.deepEqual(await ctx.client.call('DEL', b as string, d as string), 0);
+    const expected2 = `*6\r\n$1\r\n1\r\n$100000\r\n${big}\r\n$-1\r\n$-1\r\n$100000\r\n${big}\r\n$1\r\n1\r\n`;
+    assert.equal(await ctx.client.callRaw('MGET', ...keys, c as string, a as string), expected2);
+    const resp3 = await RespClient.connect(ctx.target.port);
+    try {
+      await resp3.call('HELLO', '3');
+      assert.equal(
+        await resp3.callRaw('MGET', d as string, a as string, b as string, c as string),
+        `*4\r\n_\r\n$1\r\n1\r\n_\r\n$100000\r\n${big}\r\n`,
+      );
+    } finally {
+      resp3.close();
+    }
+  });
+
   test('MSET, MGET, DEL, UNLINK and EXISTS of keys on one shard answer as any others', async () => {
     // All on Haus's shard 0 (of 2): the shard runs each command whole (runOnOneShard).
     const keys = await keysOnShard(2, 0, 4, 'keys:one');
