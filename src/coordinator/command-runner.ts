@@ -35,8 +35,8 @@ import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
 import type { LockKey, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
-import { MgetMerge } from './mget-split.js';
 import { setWrites } from './set-commit.js';
+import { SplitRead } from './split-read.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
 export interface WatchedKey extends LockKey {
@@ -171,12 +171,16 @@ export class CommandRunner {
   }
 
   /**
-   * MGET of keys on several shards, none of their stripes locked: one MGET per shard, its
-   * values put back in the keys' order (mget-split.ts). Returns false, having done nothing,
-   * when it does not qualify (a locked key: runAtomic then waits for the lock).
+   * MGET or EXISTS of keys on several shards, none of their stripes locked: one such command
+   * per shard, MGET's values put back in the keys' order, EXISTS's counts added (split-read.ts).
+   * Returns false, having done nothing, when it does not qualify (a locked key: runAtomic then
+   * waits for the lock).
    */
-  runSplitMget(session: ClientSession, call: CommandCall, resp3: boolean): boolean {
-    if (call.spec.code !== CommandCode.mget || this.locks.isGated) return false;
+  runSplitRead(session: ClientSession, call: CommandCall, resp3: boolean): boolean {
+    const code = call.spec.code;
+    if ((code !== CommandCode.mget && code !== CommandCode.exists) || this.locks.isGated) {
+      return false;
+    }
     const { args, count } = call;
     const shardOfKey = new Int32Array(count - 1);
     for (let i = 1; i < count; i++) {
@@ -189,7 +193,8 @@ export class CommandRunner {
       shardOfKey[i - 1] = this.router.shardOfStripe(stripe);
     }
     const slot = session.replies.reserve();
-    const merge = new MgetMerge(shardOfKey, this.shards.length, (reply) => {
+    const kind = code === CommandCode.mget ? 'values' : 'count';
+    const merge = new SplitRead(kind, shardOfKey, this.shards.length, (reply) => {
       const answer = typeof reply === 'number' ? respErrorBytes(shardFailedError(reply)) : reply;
       slot.resolve(answer, 0, answer.length);
     });
@@ -199,7 +204,8 @@ export class CommandRunner {
       const handle = this.shards[shard] as ShardHandle;
       // As for GET: the connection stops reading before the shards build more than the
       // client can take (expectReplyBytes).
-      const replyBytes = (handle.largestValueBytesBound() + 32) * places.length;
+      const replyBytes =
+        kind === 'values' ? (handle.largestValueBytesBound() + 32) * places.length : 0;
       replyBytesAll += replyBytes;
       const picks = places.map((place) => place + 1);
       let requestBytes = 0;
@@ -208,7 +214,7 @@ export class CommandRunner {
       }
       handle
         .batchFor(requestBytes, replyBytes)
-        .addPickedCommandOp(CommandCode.mget, resp3, args, picks, merge.sinkFor(shard));
+        .addPickedCommandOp(code, resp3, args, picks, merge.sinkFor(shard));
       handle.scheduleFlush();
     });
     session.replies.expectLastReplyBytes(replyBytesAll);

@@ -192,8 +192,8 @@ export class RespSession {
           waits = runner.runKey(this.client, call, this.resp3, resume);
         } else if (runner.runOnOneShard(this.client, call, this.resp3)) {
           // Sent whole to the one shard of its keys.
-        } else if (runner.runSplitMget(this.client, call, this.resp3)) {
-          // One MGET per shard, merged in key order.
+        } else if (runner.runSplitRead(this.client, call, this.resp3)) {
+          // One MGET or EXISTS per shard, their answers merged.
         } else if (isPlainMset(call)) {
           waits = runner.runMset(this.client, call, resume);
         } else {

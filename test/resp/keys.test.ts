@@ -66,7 +66,7 @@ describeOnTargets('key commands over RESP', {}, (ctx) => {
   });
 
   test('MGET of keys on every shard puts each value, null and repeat back in order, in RESP2 and RESP3', async () => {
-    // On Haus's 2 shards, two keys each: one MGET per shard, merged (mget-split.ts).
+    // On Haus's 2 shards, two keys each: one MGET per shard, merged (split-read.ts).
     const [a, b] = await keysOnShard(2, 0, 2, 'keys:mget');
     const [c, d] = await keysOnShard(2, 1, 2, 'keys:mget');
     const keys = [a, c, b, d] as string[];
@@ -85,6 +85,27 @@ describeOnTargets('key commands over RESP', {}, (ctx) => {
     } finally {
       resp3.close();
     }
+  });
+
+  test('EXISTS of keys on every shard counts each present key as often as it is named', async () => {
+    // On Haus's 2 shards: one EXISTS per shard, the counts added (split-read.ts).
+    const [a, b] = await keysOnShard(2, 0, 2, 'keys:exists');
+    const [c, d] = await keysOnShard(2, 1, 2, 'keys:exists');
+    assert.deepEqual(await ctx.client.call('MSET', a as string, '1', c as string, '2'), OK);
+    assert.deepEqual(await ctx.client.call('DEL', b as string, d as string), 0);
+    assert.equal(await ctx.client.callRaw('EXISTS', a as string, c as string), ':2\r\n');
+    assert.equal(
+      await ctx.client.call(
+        'EXISTS',
+        c as string,
+        b as string,
+        a as string,
+        d as string,
+        c as string,
+      ),
+      3,
+    );
+    assert.equal(await ctx.client.call('EXISTS', b as string, d as string), 0);
   });
 
   test('MSET, MGET, DEL, UNLINK and EXISTS of keys on one shard answer as any others', async () => {
