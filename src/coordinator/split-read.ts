@@ -45,7 +45,7 @@ export class SplitRead {
     for (const places of this.placesByShard) if (places.length > 0) this.unanswered++;
   }
 
-  /** The sink for `shard`'s MGET. */
+  /** The sink for `shard`'s part (its MGET or EXISTS). */
   sinkFor(shard: number): OpSink {
     return {
       resolve: (bytes, start, end) => {
