@@ -254,8 +254,8 @@ export class ShardStore {
   }
 
   /** Line protocol DEL. */
-  delete(key: string): void {
-    this.remove(key);
+  delete(key: string): boolean {
+    return this.remove(key);
   }
 
   /** Stores `value` with expiry time `expireAt` (0: none), a use of the key. The value it

@@ -254,6 +254,10 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
   }
 }
 
+/** A commit's DEL row answers one byte: the key existed, or not. */
+const deletedReply = Uint8Array.of(0x31);
+const notDeletedReply = Uint8Array.of(0x30);
+
 /** A commit's part on this shard: its writes were validated (UTF-8, limits) by the main
  * thread when they were buffered, and their keys are locked there until every shard of the
  * commit has acknowledged. Transaction id 0: the whole commit is this part, sent unlocked
@@ -279,7 +283,10 @@ function applyCommitPart(
     if (ops[w] === OpCode.txPut) {
       store.put(key, byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number));
     } else if (ops[w] === OpCode.txDel) {
-      store.delete(key);
+      // Whether the key was there: RESP DEL's count (src/coordinator/set-commit.ts); the line
+      // protocol's COMMIT does not read it.
+      replies.writeBytes(store.delete(key) ? deletedReply : notDeletedReply);
+      continue;
     } else {
       throw new Error(`commit ${txId} carries operation code ${ops[w]} among its writes`);
     }

@@ -26,6 +26,7 @@ import {
   respOkBytes,
 } from '../protocol/resp-reply.js';
 import { isNil } from '../protocol/resp-reply-reader.js';
+import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
 import { OpCode } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
@@ -35,8 +36,9 @@ import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
 import type { LockKey, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
-import { setWrites } from './set-commit.js';
+import { delWrites, setWrites } from './set-commit.js';
 import { SplitRead } from './split-read.js';
+import type { BufferedWrite } from './transaction.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
 export interface WatchedKey extends LockKey {
@@ -229,31 +231,76 @@ export class CommandRunner {
       session.replies.push(refusal);
       return false;
     }
-    return this.commitSets(session, [call], respOkBytes, resume);
+    const slot = session.replies.reserve();
+    return this.commitWrites(setWrites([call], this.router), resume, undefined, (failed) =>
+      resolveWith(slot, failed ?? respOkBytes),
+    );
   }
 
   /** EXEC of plain SETs, watching nothing (set-commit.ts isPlainSetExec): a commit of them,
    * answered with an +OK for each. MULTI checked each SET against --max-memory as it was
    * queued. */
   runSetExec(session: ClientSession, calls: readonly CommandCall[], resume: () => void): Waits {
-    const reply = Buffer.concat([
-      respBytes(respArrayHeaderText(calls.length)),
-      ...calls.map(() => respOkBytes),
-    ]);
-    return this.commitSets(session, calls, reply, resume, () => this.execsApplied++);
+    const slot = session.replies.reserve();
+    return this.commitWrites(setWrites(calls, this.router), resume, undefined, (failed) => {
+      if (failed !== null) {
+        resolveWith(slot, failed);
+        return;
+      }
+      this.execsApplied++;
+      resolveWith(
+        slot,
+        Buffer.concat([
+          respBytes(respArrayHeaderText(calls.length)),
+          ...calls.map(() => respOkBytes),
+        ]),
+      );
+    });
   }
 
-  /** Commits the calls' keys and values (setWrites); `reply` once applied, an error when a
-   * shard failed (nothing applied then). */
-  private commitSets(
-    session: ClientSession,
-    calls: readonly CommandCall[],
-    reply: Buffer,
-    resume: () => void,
-    onApplied?: () => void,
-  ): Waits {
-    const writes = setWrites(calls, this.router);
+  /** A DEL or UNLINK that runOnOneShard did not take: a commit of deletes, answered with how
+   * many of the keys were there. */
+  runDel(session: ClientSession, call: CommandCall, resume: () => void): Waits {
+    const writes = delWrites(call, this.router);
     const slot = session.replies.reserve();
+    // Each delete answers whether its key was there. The part's own answer, which may end
+    // the commit, comes before its rows' answers, so the reply waits for both.
+    let deleted = 0;
+    let answers = 0;
+    let failed: Buffer | null | undefined;
+    let replied = false;
+    const replyWhenAllIn = () => {
+      if (replied || failed === undefined || answers < writes.length) return;
+      replied = true;
+      resolveWith(slot, failed ?? respBytes(`:${deleted}\r\n`));
+    };
+    const deletes: OpSink = {
+      resolve: (bytes, start) => {
+        if (bytes[start] === deletedByte) deleted++;
+        answers++;
+        replyWhenAllIn();
+      },
+      reject: () => {
+        answers++;
+        replyWhenAllIn();
+      },
+    };
+    return this.commitWrites(writes, resume, deletes, (failure) => {
+      failed = failure;
+      // A failed commit may leave rows of the failed shard unanswered: answer at once.
+      if (failure !== null) answers = writes.length;
+      replyWhenAllIn();
+    });
+  }
+
+  /** Commits `writes` (set-commit.ts); `finished` gets null once they are applied, or the
+   * shard-failure error (nothing applied then). */
+  private commitWrites(
+    writes: BufferedWrite[],
+    resume: () => void,
+    deletes: OpSink | undefined,
+    finished: (failure: Buffer | null) => void,
+  ): Waits {
     // Free keys are locked and the parts sent in this turn: the client's next commands may
     // run meanwhile, queued behind the locks and the parts, as with runAtomic.
     const sentNow = !this.locks.anyLocked(writes);
@@ -262,14 +309,11 @@ export class CommandRunner {
       writes,
       locks: this.locks,
       shards: this.shards,
+      ...(deletes === undefined ? {} : { deletes }),
       done: (outcome) => {
-        let answer = reply;
-        if ('failedShard' in outcome) {
-          answer = respErrorBytes(shardFailedError(outcome.failedShard));
-        } else {
-          onApplied?.();
-        }
-        slot.resolve(answer, 0, answer.length);
+        finished(
+          'failedShard' in outcome ? respErrorBytes(shardFailedError(outcome.failedShard)) : null,
+        );
         if (!sentNow) resume();
       },
     });
@@ -573,4 +617,11 @@ function onOneShard(keys: readonly LockedKey[]): boolean {
 
 export function flushFailedError(shard: number): string {
   return `ERR shard ${shard} failed and was restarted empty; the other shards may have been flushed already, retry FLUSHALL`;
+}
+
+/** The byte a commit's delete answers when its key was there (workers/shard-worker.ts). */
+const deletedByte = 0x31;
+
+function resolveWith(slot: ReplySlot, reply: Buffer): void {
+  slot.resolve(reply, 0, reply.length);
 }

@@ -34,6 +34,9 @@ export interface CommitRequest {
   locks: LockTable;
   shards: readonly ShardHandle[];
   done: (outcome: CommitOutcome) => void;
+  /** Receives each DEL's answer from its shard: one byte, `1` when the key was there (RESP
+   * DEL's count, set-commit.ts). Answers of a commit that then fails mean nothing. */
+  deletes?: OpSink;
   /** START SERIALIZABLE: every key to lock (the writes and the watched keys, in the global
    * lock order), and the check, under those locks, that no watched key changed: it calls back
    * with the key that did, or undefined. */
@@ -153,7 +156,7 @@ function sendPart(
     if (write.onlyExpiry) {
       addExpiryRow(batch, write);
     } else if (isDel) {
-      batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, null);
+      batch.addKeyOp(OpCode.txDel, bytes, 0, keyBytes, request.deletes ?? null);
     } else {
       batch.addPutOp(OpCode.txPut, bytes, 0, keyBytes, keyBytes, bytes.length, null);
       if (write.expireAt > 0) addExpiryRow(batch, write);

@@ -1,15 +1,17 @@
 /**
- * Plain SETs of several keys, run as a COMMIT (commit.ts) instead of a general atomic run
- * (atomic-run.ts): an MSET whose keys are on several shards, and an EXEC whose queued commands
- * are all `SET key value` (no options) and that watches nothing. Each key and value becomes a
- * buffered write; the writes are locked in the global lock order and sent as one part per
- * shard, undone everywhere if a shard fails. A commit's put is what SET without options does
- * on the shard (store.put: the value, no expiry, watchers told), so the outcome is the
- * command's; what goes is the general run's plan per command, its command rows with a
+ * Plain writes of several keys, run as a COMMIT (commit.ts) instead of a general atomic run
+ * (atomic-run.ts): an MSET or a DEL/UNLINK whose keys are on several shards, and an EXEC whose
+ * queued commands are all `SET key value` (no options) and that watches nothing. Each key
+ * (and value) becomes a buffered write; the writes are locked in the global lock order and
+ * sent as one part per shard, undone everywhere if a shard fails. A commit's put is what SET
+ * without options does on the shard (store.put: the value, no expiry, watchers told), its
+ * delete what DEL does (store.remove, answering whether the key was there), so the outcome is
+ * the command's; what goes is the general run's plan per command, its command rows with a
  * callback each and its reply merging (redis-benchmark -t mset -P 16 -r 100000: 1.28x; MULTI,
- * 4 SETs, EXEC pipelined: see README, Performance).
+ * 4 SETs, EXEC pipelined: 1.09x; DEL: see README, Performance).
  */
 import type { CommandCall } from '../commands/command-call.js';
+import { CommandCode } from '../commands/command-codes.js';
 import { copyRange } from '../protocol/byte-ranges.js';
 import type { ShardRouter } from '../shards/shard-router.js';
 import { type BufferedWrite, compareLockOrder } from './transaction.js';
@@ -18,6 +20,11 @@ import { type BufferedWrite, compareLockOrder } from './transaction.js';
  * does). */
 export function isPlainMset(call: CommandCall): boolean {
   return call.spec.name === 'mset' && call.count >= 3 && call.count % 2 === 1;
+}
+
+/** True for a DEL or UNLINK (of one key or more). */
+export function isDel(call: CommandCall): boolean {
+  return call.spec.code === CommandCode.del;
 }
 
 /** True for an EXEC of `SET key value` commands only (at least one). */
@@ -55,6 +62,33 @@ export function setWrites(calls: readonly CommandCall[], router: ShardRouter): B
         onlyExpiry: false,
       });
     }
+  }
+  return [...writes.values()].sort(compareLockOrder);
+}
+
+/** A DEL's keys as deletes, in the global lock order; a key named twice is deleted once (and
+ * counted once, as Redis counts it). Copied, as setWrites' are. */
+export function delWrites(call: CommandCall, router: ShardRouter): BufferedWrite[] {
+  const { args, count } = call;
+  const writes = new Map<string, BufferedWrite>();
+  for (let i = 1; i < count; i++) {
+    const keyStart = args.starts[i] as number;
+    const keyEnd = args.ends[i] as number;
+    const keyId = args.bytes.toString('latin1', keyStart, keyEnd);
+    if (writes.has(keyId)) continue;
+    const stripe = router.stripeOf(args.bytes, keyStart, keyEnd);
+    const bytes = Buffer.allocUnsafe(keyEnd - keyStart);
+    copyRange(args.bytes, keyStart, keyEnd, bytes, 0);
+    writes.set(keyId, {
+      shard: router.shardOfStripe(stripe),
+      stripe,
+      keyId,
+      bytes,
+      keyBytes: bytes.length,
+      isDel: true,
+      expireAt: -1,
+      onlyExpiry: false,
+    });
   }
   return [...writes.values()].sort(compareLockOrder);
 }

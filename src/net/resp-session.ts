@@ -13,7 +13,7 @@ import { globMatch } from '../commands/glob.js';
 import type { Config } from '../config/options.js';
 import { type CommandRunner, oomMessage, type WatchSet } from '../coordinator/command-runner.js';
 import type { ClientSession, Waits } from '../coordinator/coordinator.js';
-import { isPlainMset, isPlainSetExec } from '../coordinator/set-commit.js';
+import { isDel, isPlainMset, isPlainSetExec } from '../coordinator/set-commit.js';
 import type { SnapshotService } from '../persistence/snapshot-service.js';
 import { messages } from '../protocol/messages.js';
 import { RespParser, type RespRequest } from '../protocol/resp-parser.js';
@@ -196,6 +196,8 @@ export class RespSession {
           // One MGET or EXISTS per shard, their answers merged.
         } else if (isPlainMset(call)) {
           waits = runner.runMset(this.client, call, resume);
+        } else if (isDel(call)) {
+          waits = runner.runDel(this.client, call, resume);
         } else {
           waits = this.runAtomic([ownedCall(call)], false);
         }

@@ -94,12 +94,13 @@ describe('shard failure', () => {
     later.close();
   });
 
-  // The writes run as a commit of their SETs (src/coordinator/set-commit.ts), the MGET and EXISTS as
-  // one per shard (split-read.ts): each fails whole when a shard dies under it.
+  // The writes run as a commit (src/coordinator/set-commit.ts), the MGET and EXISTS as one
+  // per shard (split-read.ts): each fails whole when a shard dies under it.
   const setsAcrossShards: Array<[string, (resp: RespClient, keys: string[]) => Promise<unknown>]> =
     [
       ['an MGET', (resp, keys) => resp.call('MGET', ...keys)],
       ['an EXISTS', (resp, keys) => resp.call('EXISTS', ...keys)],
+      ['a DEL', (resp, keys) => resp.call('DEL', ...keys)],
       ['an MSET', (resp, keys) => resp.call('MSET', ...keys.flatMap((key) => [key, 'during']))],
       [
         'a MULTI/EXEC of SETs',

@@ -108,6 +108,31 @@ describeOnTargets('key commands over RESP', {}, (ctx) => {
     assert.equal(await ctx.client.call('EXISTS', b as string, d as string), 0);
   });
 
+  test('DEL and UNLINK of keys on every shard count each key that was there once', async () => {
+    // On Haus's 2 shards: a commit of deletes (set-commit.ts), each answering whether its key
+    // was there.
+    const [a, b] = await keysOnShard(2, 0, 2, 'keys:delmany');
+    const [c, d] = await keysOnShard(2, 1, 2, 'keys:delmany');
+    const [e] = await keysOnShard(2, 1, 1, 'keys:unlinkmany');
+    assert.deepEqual(
+      await ctx.client.call('MSET', a as string, '1', b as string, '2', c as string, '3'),
+      OK,
+    );
+    assert.equal(
+      await ctx.client.callRaw('DEL', a as string, c as string, d as string, a as string),
+      ':2\r\n',
+    );
+    assert.deepEqual(await ctx.client.call('MGET', a as string, b as string, c as string), [
+      null,
+      '2',
+      null,
+    ]);
+    assert.deepEqual(await ctx.client.call('MSET', e as string, '5', a as string, '1'), OK);
+    assert.equal(await ctx.client.call('UNLINK', b as string, e as string, c as string), 2);
+    assert.equal(await ctx.client.call('DEL', b as string, e as string, d as string), 0);
+    assert.equal(await ctx.client.call('EXISTS', a as string, b as string, e as string), 1);
+  });
+
   test('MSET, MGET, DEL, UNLINK and EXISTS of keys on one shard answer as any others', async () => {
     // All on Haus's shard 0 (of 2): the shard runs each command whole (runOnOneShard).
     const keys = await keysOnShard(2, 0, 4, 'keys:one');
