@@ -33,6 +33,7 @@ import {
   opFieldCount,
   type ShardAttachRequest,
   type ShardWorkerData,
+  txDelAnswer,
 } from '../src/shards/shard-messages.js';
 import { CommandExecutor } from './command-executor.js';
 import { Evictor } from './eviction.js';
@@ -254,9 +255,8 @@ function runOperation(ops: Int32Array, at: number, bytes: Buffer): number {
   }
 }
 
-/** A commit's DEL row answers one byte: the key existed, or not. */
-const deletedReply = Uint8Array.of(0x31);
-const notDeletedReply = Uint8Array.of(0x30);
+const deletedReply = Uint8Array.of(txDelAnswer.deleted);
+const absentReply = Uint8Array.of(txDelAnswer.absent);
 
 /** A commit's part on this shard: its writes were validated (UTF-8, limits) by the main
  * thread when they were buffered, and their keys are locked there until every shard of the
@@ -283,9 +283,7 @@ function applyCommitPart(
     if (ops[w] === OpCode.txPut) {
       store.put(key, byteStringOf(bytes, ops[w + 3] as number, ops[w + 4] as number));
     } else if (ops[w] === OpCode.txDel) {
-      // Whether the key was there: RESP DEL's count (src/coordinator/set-commit.ts); the line
-      // protocol's COMMIT does not read it.
-      replies.writeBytes(store.delete(key) ? deletedReply : notDeletedReply);
+      replies.writeBytes(store.delete(key) ? deletedReply : absentReply);
       continue;
     } else {
       throw new Error(`commit ${txId} carries operation code ${ops[w]} among its writes`);

@@ -28,7 +28,7 @@ import {
 import { isNil } from '../protocol/resp-reply-reader.js';
 import type { OpSink } from '../shards/batch-builder.js';
 import type { ShardHandle } from '../shards/shard-handle.js';
-import { OpCode } from '../shards/shard-messages.js';
+import { OpCode, txDelAnswer } from '../shards/shard-messages.js';
 import type { ShardRouter } from '../shards/shard-router.js';
 import { AtomicRun } from './atomic-run.js';
 import { FixedReplyPlan, type Plan, type PlanContext, planFor } from './command-plans.js';
@@ -276,7 +276,7 @@ export class CommandRunner {
     };
     const deletes: OpSink = {
       resolve: (bytes, start) => {
-        if (bytes[start] === deletedByte) deleted++;
+        if (bytes[start] === txDelAnswer.deleted) deleted++;
         answers++;
         replyWhenAllIn();
       },
@@ -618,9 +618,6 @@ function onOneShard(keys: readonly LockedKey[]): boolean {
 export function flushFailedError(shard: number): string {
   return `ERR shard ${shard} failed and was restarted empty; the other shards may have been flushed already, retry FLUSHALL`;
 }
-
-/** The byte a commit's delete answers when its key was there (workers/shard-worker.ts). */
-const deletedByte = 0x31;
 
 function resolveWith(slot: ReplySlot, reply: Buffer): void {
   slot.resolve(reply, 0, reply.length);

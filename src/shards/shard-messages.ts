@@ -82,3 +82,7 @@ export interface ShardWorkerData {
   /** Longest value a command may build in the shard (APPEND, SETRANGE): --max-line-bytes. */
   valueBytesMax: number;
 }
+
+/** What a commit's txDel row answers: one byte, whether the key was there (RESP DEL's count,
+ * src/coordinator/set-commit.ts; the line protocol's COMMIT does not read it). */
+export const txDelAnswer = { deleted: 0x31, absent: 0x30 } as const;
