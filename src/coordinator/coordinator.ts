@@ -22,7 +22,7 @@ import { CommandCode } from '../commands/command-codes.js';
 import type { Config } from '../config/options.js';
 import type { ShardStats } from '../net/info-sections.js';
 import type { ReplyQueue } from '../net/reply-queue.js';
-import { copyRange, isUtf8Range } from '../protocol/byte-ranges.js';
+import { isUtf8Range } from '../protocol/byte-ranges.js';
 import type {
   DebugCommand,
   ExpiryCommand,
@@ -47,7 +47,7 @@ import { runCommit } from './commit.js';
 import { bufferExpiryCommand, sendExpiryCommand } from './line-expiry.js';
 import { LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
-import { type BufferedWrite, Transaction } from './transaction.js';
+import { type BufferedWrite, bufferedWrite, Transaction } from './transaction.js';
 
 /** What the coordinator needs of a client. */
 export interface ClientSession {
@@ -482,22 +482,14 @@ export class Coordinator {
       session.replies.push(errorReplyBytes(message));
       return true;
     }
-    // Key and value copied into one buffer: the transaction outlives the socket chunk they
-    // arrived in, and one allocation per write is cheaper than two (bench/run.ts, the
-    // transaction mix). allocUnsafe + copy: Buffer.copyBytesFrom took three times as long.
-    const bytes = Buffer.allocUnsafe(keyBytes + valueBytes);
-    copyRange(source, keyStart, keyEnd, bytes, 0);
-    if (isPut) copyRange(source, command.valueStart, command.valueEnd, bytes, keyBytes);
-    const write: BufferedWrite = {
+    // A DEL buffers no value (bufferedWrite's -1).
+    const valueStart = isPut ? command.valueStart : -1;
+    const valueEnd = isPut ? command.valueEnd : -1;
+    const write = bufferedWrite(source, keyStart, keyEnd, valueStart, valueEnd, {
       shard,
       stripe,
       keyId,
-      bytes,
-      keyBytes,
-      isDel: !isPut,
-      expireAt: -1,
-      onlyExpiry: false,
-    };
+    });
     const result = transaction.buffer(write, this.config);
     if (result === 'writesLimit') {
       const message = messages.txWritesLimit(this.config.txWritesMax);

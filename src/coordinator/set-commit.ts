@@ -12,9 +12,9 @@
  */
 import type { CommandCall } from '../commands/command-call.js';
 import { CommandCode } from '../commands/command-codes.js';
-import { copyRange } from '../protocol/byte-ranges.js';
+import type { ArgRanges } from '../shards/batch-builder.js';
 import type { ShardRouter } from '../shards/shard-router.js';
-import { type BufferedWrite, compareLockOrder } from './transaction.js';
+import { type BufferedWrite, bufferedWrite, compareLockOrder } from './transaction.js';
 
 /** True for an MSET of keys and values (else runAtomic answers the arity error, as Redis
  * does). */
@@ -41,26 +41,14 @@ export function setWrites(calls: readonly CommandCall[], router: ShardRouter): B
   const writes = new Map<string, BufferedWrite>();
   for (const { args, count } of calls) {
     for (let i = 1; i < count; i += 2) {
-      const keyStart = args.starts[i] as number;
-      const keyEnd = args.ends[i] as number;
-      const valueStart = args.starts[i + 1] as number;
-      const valueEnd = args.ends[i + 1] as number;
-      const stripe = router.stripeOf(args.bytes, keyStart, keyEnd);
-      const keyBytes = keyEnd - keyStart;
-      const bytes = Buffer.allocUnsafe(keyBytes + valueEnd - valueStart);
-      copyRange(args.bytes, keyStart, keyEnd, bytes, 0);
-      copyRange(args.bytes, valueStart, valueEnd, bytes, keyBytes);
-      const keyId = args.bytes.toString('latin1', keyStart, keyEnd);
-      writes.set(keyId, {
-        shard: router.shardOfStripe(stripe),
-        stripe,
-        keyId,
-        bytes,
-        keyBytes,
-        isDel: false,
-        expireAt: -1,
-        onlyExpiry: false,
-      });
+      const write = writeOf(
+        args,
+        i,
+        args.starts[i + 1] as number,
+        args.ends[i + 1] as number,
+        router,
+      );
+      writes.set(write.keyId, write);
     }
   }
   return [...writes.values()].sort(compareLockOrder);
@@ -69,26 +57,29 @@ export function setWrites(calls: readonly CommandCall[], router: ShardRouter): B
 /** A DEL's keys as deletes, in the global lock order; a key named twice is deleted once (and
  * counted once, as Redis counts it). Copied, as setWrites' are. */
 export function delWrites(call: CommandCall, router: ShardRouter): BufferedWrite[] {
-  const { args, count } = call;
   const writes = new Map<string, BufferedWrite>();
-  for (let i = 1; i < count; i++) {
-    const keyStart = args.starts[i] as number;
-    const keyEnd = args.ends[i] as number;
-    const keyId = args.bytes.toString('latin1', keyStart, keyEnd);
-    if (writes.has(keyId)) continue;
-    const stripe = router.stripeOf(args.bytes, keyStart, keyEnd);
-    const bytes = Buffer.allocUnsafe(keyEnd - keyStart);
-    copyRange(args.bytes, keyStart, keyEnd, bytes, 0);
-    writes.set(keyId, {
-      shard: router.shardOfStripe(stripe),
-      stripe,
-      keyId,
-      bytes,
-      keyBytes: bytes.length,
-      isDel: true,
-      expireAt: -1,
-      onlyExpiry: false,
-    });
+  for (let i = 1; i < call.count; i++) {
+    const write = writeOf(call.args, i, -1, -1, router);
+    writes.set(write.keyId, write);
   }
   return [...writes.values()].sort(compareLockOrder);
+}
+
+/** Argument `keyIndex` as the key of a buffered write (transaction.ts bufferedWrite): a PUT
+ * of `args.bytes[valueStart, valueEnd)`, or a DEL when `valueStart` is -1. */
+function writeOf(
+  args: ArgRanges,
+  keyIndex: number,
+  valueStart: number,
+  valueEnd: number,
+  router: ShardRouter,
+): BufferedWrite {
+  const keyStart = args.starts[keyIndex] as number;
+  const keyEnd = args.ends[keyIndex] as number;
+  const stripe = router.stripeOf(args.bytes, keyStart, keyEnd);
+  return bufferedWrite(args.bytes, keyStart, keyEnd, valueStart, valueEnd, {
+    shard: router.shardOfStripe(stripe),
+    stripe,
+    keyId: args.bytes.toString('latin1', keyStart, keyEnd),
+  });
 }

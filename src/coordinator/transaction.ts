@@ -7,6 +7,7 @@
  * the limits count what is really held: distinct keys and their bytes.
  */
 
+import { copyRange } from '../protocol/byte-ranges.js';
 import type { WatchSet } from './command-runner.js';
 
 export interface BufferedWrite {
@@ -76,6 +77,30 @@ export class Transaction {
   writesInLockOrder(): BufferedWrite[] {
     return [...this.writes.values()].sort(compareLockOrder);
   }
+}
+
+/**
+ * A write as a transaction buffers it: a PUT of `source[valueStart, valueEnd)` under the key
+ * `source[keyStart, keyEnd)`, or a DEL of the key when `valueStart` is -1. Key and value are
+ * copied into one buffer: the write outlives the socket chunk they arrived in, and one
+ * allocation per write is cheaper than two (bench/run.ts, the transaction mix). allocUnsafe +
+ * copy: Buffer.copyBytesFrom took three times as long.
+ */
+export function bufferedWrite(
+  source: Buffer,
+  keyStart: number,
+  keyEnd: number,
+  valueStart: number,
+  valueEnd: number,
+  place: { shard: number; stripe: number; keyId: string },
+): BufferedWrite {
+  const keyBytes = keyEnd - keyStart;
+  const isDel = valueStart < 0;
+  const bytes = Buffer.allocUnsafe(keyBytes + (isDel ? 0 : valueEnd - valueStart));
+  copyRange(source, keyStart, keyEnd, bytes, 0);
+  if (!isDel) copyRange(source, valueStart, valueEnd, bytes, keyBytes);
+  const { shard, stripe, keyId } = place;
+  return { shard, stripe, keyId, bytes, keyBytes, isDel, expireAt: -1, onlyExpiry: false };
 }
 
 /** The global lock order (lock-table.ts): shard, stripe (ShardRouter: the stripe decides the
