@@ -9,9 +9,9 @@
  * 0.2-0.26x of Redis, EXISTS at 0.2x (redis-benchmark -P 16 -r 100000, 10 keys).
  */
 import { copyRange } from '../protocol/byte-ranges.js';
+import { numberAt } from '../protocol/resp-reply-reader.js';
 import type { OpSink } from '../shards/batch-builder.js';
 
-const cr = 0x0d;
 const dollar = 0x24;
 const asterisk = 0x2a;
 const colon = 0x3a;
@@ -80,8 +80,9 @@ export class SplitRead {
   /** The shards' counts (`:n`), added up. */
   private total(): Buffer {
     let sum = 0;
-    for (const reply of this.replies)
-      if (reply !== null) sum += numberAt(reply.bytes, reply.start + 1);
+    for (const reply of this.replies) {
+      if (reply !== null) sum += numberAt(reply.bytes, reply.start + 1).value;
+    }
     return Buffer.from(`:${sum}\r\n`, 'latin1');
   }
 
@@ -97,16 +98,12 @@ export class SplitRead {
       if (places.length === 0 || reply === null || reply === undefined) return;
       const { bytes } = reply;
       // `*n\r\n`, then per key a bulk string `$len\r\n...\r\n`, `$-1\r\n` or RESP3's `_\r\n`.
-      let at = lineEnd(bytes, reply.start) + 2;
+      let at = numberAt(bytes, reply.start + 1).next;
       for (const place of places) {
         const start = at;
-        if (bytes[at] === dollar) {
-          const length = numberAt(bytes, at + 1);
-          at = lineEnd(bytes, at) + 2;
-          if (length >= 0) at += length + 2;
-        } else {
-          at = lineEnd(bytes, at) + 2;
-        }
+        const line = numberAt(bytes, at + 1);
+        at = line.next;
+        if (bytes[start] === dollar && line.value >= 0) at += line.value + 2;
         sources[place] = bytes;
         starts[place] = start;
         ends[place] = at;
@@ -124,21 +121,4 @@ export class SplitRead {
     }
     return merged;
   }
-}
-
-/** Where the line that holds `at` ends (its CR). */
-function lineEnd(bytes: Uint8Array, at: number): number {
-  let i = at;
-  while (bytes[i] !== cr) i++;
-  return i;
-}
-
-/** The decimal number (maybe negative) from `at` to the CR. */
-function numberAt(bytes: Uint8Array, at: number): number {
-  let i = at;
-  const negative = bytes[i] === 0x2d;
-  if (negative) i++;
-  let value = 0;
-  while (bytes[i] !== cr) value = value * 10 + ((bytes[i++] as number) - 0x30);
-  return negative ? -value : value;
 }

@@ -7,7 +7,7 @@
 const cr = 0x0d;
 
 /** The decimal number from `at` to the next CR, and where the line after it starts. */
-function numberAt(reply: Uint8Array, at: number): { value: number; next: number } {
+export function numberAt(reply: Uint8Array, at: number): { value: number; next: number } {
   let i = at;
   let negative = false;
   if (reply[i] === 0x2d) {
