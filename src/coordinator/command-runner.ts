@@ -206,8 +206,7 @@ export class CommandRunner {
       const handle = this.shards[shard] as ShardHandle;
       // As for GET: the connection stops reading before the shards build more than the
       // client can take (expectReplyBytes).
-      const replyBytes =
-        kind === 'values' ? (handle.largestValueBytesBound() + 32) * places.length : 0;
+      const replyBytes = kind === 'values' ? valueRepliesBytesMax(handle, places.length) : 0;
       replyBytesAll += replyBytes;
       const picks = places.map((place) => place + 1);
       let requestBytes = 0;
@@ -588,9 +587,15 @@ export class CommandRunner {
 function expectReplyBytes(session: ClientSession, handle: ShardHandle, call: CommandCall): number {
   const code = call.spec.code;
   if (code !== CommandCode.get && code !== CommandCode.mget) return 0;
-  const replyBytes = (handle.largestValueBytesBound() + 32) * (call.count - 1);
+  const replyBytes = valueRepliesBytesMax(handle, call.count - 1);
   session.replies.expectLastReplyBytes(replyBytes);
   return replyBytes;
+}
+
+/** The most `values` of `handle`'s values take in a RESP reply: each at the shard's bound,
+ * with room for its framing. */
+function valueRepliesBytesMax(handle: ShardHandle, values: number): number {
+  return (handle.largestValueBytesBound() + 32) * values;
 }
 
 /** Sends the whole command (its arguments after the name) to one shard, its reply to `slot`. */
