@@ -2,9 +2,10 @@
  * The `haus` command line: --help, flags and environment variables, bad values.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { optionSpecs } from '../../src/config/options.js';
+import { makeCertificates } from '../support/certificates.js';
 import { Client } from '../support/client.js';
 import { runCli, startServer } from '../support/server-process.js';
 
@@ -74,6 +75,39 @@ describe('command line', () => {
       assert.match(stdout, /EADDRINUSE/);
     } finally {
       await first.stop();
+    }
+  });
+
+  test('a RESP, TLS or metrics port already in use stops start-up the same way', {
+    timeout: 60_000,
+  }, async () => {
+    const certificates = makeCertificates();
+    const first = await startServer([]);
+    try {
+      const taken = String(first.port);
+      const cases: string[][] = [
+        ['--resp-port', taken],
+        ['--metrics-port', taken],
+        [
+          '--tls-port',
+          taken,
+          '--tls-cert-file',
+          certificates.serverCert,
+          '--tls-key-file',
+          certificates.serverKey,
+        ],
+      ];
+      for (const flags of cases) {
+        // The plain port (any free one) has started by then: it must be closed again, or the
+        // process would not exit at all.
+        const { code, stdout } = await runCli(['--port', '0', ...flags]);
+        assert.equal(code, 1, flags[0]);
+        assert.match(stdout, /"msg":"haus could not start"/, flags[0]);
+        assert.match(stdout, /EADDRINUSE/, flags[0]);
+      }
+    } finally {
+      await first.stop();
+      rmSync(certificates.dir, { recursive: true, force: true });
     }
   });
 
