@@ -2,11 +2,19 @@
  * A snapshot never costs the previous one (SPEC.md section 9): a file that cannot be loaded
  * stops the start and is left byte for byte as it was; a server killed in the middle of a
  * snapshot leaves the previous file whole and loadable; a snapshot that cannot be written (a
- * directory the server may not write, a shard failing under it) is an error to SAVE and in
- * the log, the server keeps serving, and the previous file stays.
+ * directory the server may not write, a full disk, a shard failing under it) is an error to
+ * SAVE and in the log, the server keeps serving, and the previous file stays.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -162,4 +170,32 @@ test('a shard that fails during a snapshot fails that snapshot only; the file st
   // The next one works, with what the shards hold now (shard 0 restarted empty).
   assert.equal(await haus.redis.save(), 'OK');
   assert.equal(await haus.stop(), 0);
+});
+
+test('a full disk fails SAVE with the reason; the previous file stays and the next SAVE works', async () => {
+  const file = join(temporaryDirectory(), 'dump.rdb');
+  const haus = await startHaus(file, { shards: 2 });
+  await haus.redis.mset(entries.flatMap((entry) => [entry.key, entry.value]));
+  assert.equal(await haus.redis.save(), 'OK');
+  const previous = readFileSync(file);
+  await haus.redis.set('one more', 'write');
+  // The temporary file is opened for writing through whatever sits at its path: /dev/full
+  // answers every write with ENOSPC, as a full disk does.
+  const temporary = `${file}.tmp`;
+  symlinkSync('/dev/full', temporary);
+  await assert.rejects(
+    haus.redis.save(),
+    /ERR snapshot not written: .*the disk is full \(ENOSPC\); the previous snapshot file is unchanged/,
+  );
+  assert.ok(readFileSync(file).equals(previous), 'the previous snapshot stays');
+  assert.equal(existsSync(temporary), false, 'what was written is removed');
+  assert.equal(await infoField(haus.redis, 'rdb_last_bgsave_status'), 'err');
+  // Still serving; room again: the next snapshot holds everything.
+  assert.equal(await haus.redis.get('one more'), 'write');
+  assert.equal(await haus.redis.save(), 'OK');
+  assert.equal(await haus.stop(), 0);
+  const restarted = await startHaus(file, { shards: 2 });
+  assert.equal(await restarted.redis.dbsize(), entries.length + 1);
+  assert.equal(await restarted.redis.get('one more'), 'write');
+  assert.equal(await restarted.stop(), 0);
 });
