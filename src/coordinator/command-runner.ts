@@ -34,15 +34,14 @@ import { AtomicRun } from './atomic-run.js';
 import { FixedReplyPlan, type Plan, type PlanContext, planFor } from './command-plans.js';
 import { runCommit } from './commit.js';
 import type { ClientSession, Waits } from './coordinator.js';
-import type { LockKey, LockTable } from './lock-table.js';
+import { compareLockOrder, type LockTable, type PlacedLockKey } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
 import { delWrites, setWrites } from './set-commit.js';
 import { SplitRead } from './split-read.js';
 import type { BufferedWrite } from './transaction.js';
 
 /** A key a client watches (WATCH, START SERIALIZABLE). */
-export interface WatchedKey extends LockKey {
-  readonly shard: number;
+export interface WatchedKey extends PlacedLockKey {
   readonly bytes: Buffer;
 }
 
@@ -55,10 +54,6 @@ export interface WatchSet {
   /** The client is gone: its watches were dropped, so a commit still in flight must not take
    * the empty set for "nothing changed". */
   closed: boolean;
-}
-
-interface LockedKey extends LockKey {
-  readonly shard: number;
 }
 
 /** Commands of several keys a shard runs whole when all their keys are its own
@@ -556,8 +551,8 @@ export class CommandRunner {
   }
 
   /** Every key the calls touch and the watched keys, once each, in the global lock order. */
-  private lockKeysOf(calls: readonly CommandCall[], watch: WatchSet | null): LockedKey[] {
-    const keys = new Map<string, LockedKey>();
+  private lockKeysOf(calls: readonly CommandCall[], watch: WatchSet | null): PlacedLockKey[] {
+    const keys = new Map<string, PlacedLockKey>();
     for (const call of calls) {
       const { args } = call;
       for (const position of keyPositions(call.spec, call.count)) {
@@ -572,12 +567,7 @@ export class CommandRunner {
     if (watch !== null) {
       for (const key of watch.keys.values()) if (!keys.has(key.keyId)) keys.set(key.keyId, key);
     }
-    return [...keys.values()].sort(
-      (x, y) =>
-        x.shard - y.shard ||
-        x.stripe - y.stripe ||
-        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
-    );
+    return [...keys.values()].sort(compareLockOrder);
   }
 }
 
@@ -616,8 +606,8 @@ export function shardFailedError(shard: number): string {
   return `ERR shard ${shard} failed and was restarted empty (its keys were lost); nothing of this command was applied, retry it`;
 }
 
-function onOneShard(keys: readonly LockedKey[]): boolean {
-  return keys.every((key) => key.shard === (keys[0] as LockedKey).shard);
+function onOneShard(keys: readonly PlacedLockKey[]): boolean {
+  return keys.every((key) => key.shard === (keys[0] as PlacedLockKey).shard);
 }
 
 export function flushFailedError(shard: number): string {

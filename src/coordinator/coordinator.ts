@@ -45,7 +45,7 @@ import { AtomicRun } from './atomic-run.js';
 import { CommandRunner, type WatchedKey, type WatchSet } from './command-runner.js';
 import { runCommit } from './commit.js';
 import { bufferExpiryCommand, sendExpiryCommand } from './line-expiry.js';
-import { LockTable } from './lock-table.js';
+import { compareLockOrder, LockTable } from './lock-table.js';
 import { MemoryGuard } from './memory-guard.js';
 import { type BufferedWrite, bufferedWrite, Transaction } from './transaction.js';
 
@@ -344,12 +344,7 @@ export class Coordinator {
     const keys = new Map<string, WatchedKey | BufferedWrite>();
     for (const write of writes) keys.set(write.keyId, write);
     for (const key of watch.keys.values()) if (!keys.has(key.keyId)) keys.set(key.keyId, key);
-    const lockKeys = [...keys.values()].sort(
-      (x, y) =>
-        x.shard - y.shard ||
-        x.stripe - y.stripe ||
-        (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0),
-    );
+    const lockKeys = [...keys.values()].sort(compareLockOrder);
     return {
       lockKeys,
       validate: (checked: (changedKey: string | undefined) => void) => {

@@ -30,6 +30,19 @@ export interface LockKey {
   readonly keyId: string;
 }
 
+/** A key to lock with the shard it lives on (the stripe decides it: ShardRouter). */
+export interface PlacedLockKey extends LockKey {
+  readonly shard: number;
+}
+
+/** The one global lock order every commit and atomic run locks in: shard, stripe, then key
+ * bytes. One order for all is what keeps two of them from waiting on each other in a cycle. */
+export function compareLockOrder(x: PlacedLockKey, y: PlacedLockKey): number {
+  return (
+    x.shard - y.shard || x.stripe - y.stripe || (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0)
+  );
+}
+
 /** Waits behind an exclusive hold (acquireExclusive): another exclusive hold, or anything that
  * arrived while one was wanted or held. */
 type Gated = { exclusive: boolean; run: () => void };

@@ -14,7 +14,8 @@ import type { CommandCall } from '../commands/command-call.js';
 import { CommandCode } from '../commands/command-codes.js';
 import type { ArgRanges } from '../shards/batch-builder.js';
 import type { ShardRouter } from '../shards/shard-router.js';
-import { type BufferedWrite, bufferedWrite, compareLockOrder } from './transaction.js';
+import { compareLockOrder } from './lock-table.js';
+import { type BufferedWrite, bufferedWrite } from './transaction.js';
 
 /** True for an MSET of keys and values (else runAtomic answers the arity error, as Redis
  * does). */

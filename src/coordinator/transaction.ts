@@ -9,6 +9,7 @@
 
 import { copyRange } from '../protocol/byte-ranges.js';
 import type { WatchSet } from './command-runner.js';
+import { compareLockOrder } from './lock-table.js';
 
 export interface BufferedWrite {
   shard: number;
@@ -101,14 +102,6 @@ export function bufferedWrite(
   if (!isDel) copyRange(source, valueStart, valueEnd, bytes, keyBytes);
   const { shard, stripe, keyId } = place;
   return { shard, stripe, keyId, bytes, keyBytes, isDel, expireAt: -1, onlyExpiry: false };
-}
-
-/** The global lock order (lock-table.ts): shard, stripe (ShardRouter: the stripe decides the
- * shard), then key bytes. */
-export function compareLockOrder(x: BufferedWrite, y: BufferedWrite): number {
-  return (
-    x.shard - y.shard || x.stripe - y.stripe || (x.keyId < y.keyId ? -1 : x.keyId > y.keyId ? 1 : 0)
-  );
 }
 
 function sizeOf(write: BufferedWrite | undefined): number {
